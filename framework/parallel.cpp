@@ -1,0 +1,92 @@
+#include "framework/parallel.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "framework/blas.h"
+#include "framework/error.h"
+
+namespace ember {
+namespace {
+
+struct ThreadPool {
+  int num_threads = 1;
+  std::unique_ptr<tbb::global_control> control;
+  std::unique_ptr<tbb::task_arena> arena;
+};
+
+thread_local bool t_in_parallel_region = false;
+
+// Marks the current thread as inside a task, restoring the flag even when the
+// body throws (oneTBB rethrows the exception on the calling thread).
+struct RegionFlag {
+  bool outer = t_in_parallel_region;
+  RegionFlag() { t_in_parallel_region = true; }
+  ~RegionFlag() { t_in_parallel_region = outer; }
+};
+std::mutex g_pool_mutex;
+
+int default_num_threads() {
+  if (const char* env = std::getenv("EMBER_NUM_THREADS")) {
+    int value = std::atoi(env);
+    if (value > 0) return value;
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+void configure(ThreadPool& pool, int num_threads) {
+  pool.arena.reset();
+  pool.control.reset();
+  pool.num_threads = num_threads;
+  pool.control = std::make_unique<tbb::global_control>(
+      tbb::global_control::max_allowed_parallelism, num_threads);
+  pool.arena = std::make_unique<tbb::task_arena>(num_threads);
+  // Every GEMM runs inside one of our tasks or on the calling thread, so
+  // OpenBLAS's own pool would only compete with oneTBB's workers.
+  blas::set_serial();
+}
+
+ThreadPool& pool() {
+  static ThreadPool* instance = [] {
+    auto* created = new ThreadPool;  // leaked: workers may outlive static destructors
+    configure(*created, default_num_threads());
+    blas::warn_if_generic_kernels();
+    return created;
+  }();
+  return *instance;
+}
+
+}  // namespace
+
+void set_num_threads(int num_threads) {
+  EMBER_CHECK(num_threads >= 1, "set_num_threads: expected at least 1 thread, got ",
+              num_threads);
+  std::lock_guard<std::mutex> lock(g_pool_mutex);
+  configure(pool(), num_threads);
+}
+
+int get_num_threads() { return pool().num_threads; }
+
+bool in_parallel_region() { return t_in_parallel_region; }
+
+namespace detail {
+
+void parallel_for_impl(int64_t begin, int64_t end, int64_t grain, RangeFunction body) {
+  pool().arena->execute([&] {
+    tbb::parallel_for(tbb::blocked_range<int64_t>(begin, end, grain),
+                      [&](const tbb::blocked_range<int64_t>& range) {
+                        RegionFlag flag;
+                        body(range.begin(), range.end());
+                      });
+  });
+}
+
+}  // namespace detail
+}  // namespace ember

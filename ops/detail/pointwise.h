@@ -1,0 +1,25 @@
+#pragma once
+
+#include "framework/tensor.h"
+#include "ops/detail/simd_kernels.h"
+
+namespace ember::detail {
+
+// out = op(in), elementwise; in is broadcast to out's shape. Floating dtypes,
+// both operands of out's dtype. Vectorized on contiguous rows, parallel.
+void apply_unary(const Tensor& out, const Tensor& in, UnaryOp op, const OpParams& params,
+                 const char* name);
+
+// out = op(a, b) with a and b broadcast to out's shape, all of out's dtype
+// (float32, float64; int64 for Add, Sub, Mul, Maximum, Minimum).
+void apply_binary(const Tensor& out, const Tensor& a, const Tensor& b, BinaryOp op,
+                  const OpParams& params, const char* name);
+
+// A fresh tensor holding op(a, b), of the broadcast shape, without autograd.
+Tensor binary_kernel_op(const Tensor& a, const Tensor& b, BinaryOp op,
+                        const OpParams& params, const char* name);
+
+// The input converted to `dtype` without recording a graph.
+Tensor converted(const Tensor& x, DType dtype);
+
+}  // namespace ember::detail

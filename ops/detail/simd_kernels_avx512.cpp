@@ -1,0 +1,11 @@
+// Compiled with -mavx512f -mavx512bw -mavx512dq -mavx512vl; only called after
+// the CPU was checked for these instruction sets (simd_dispatch.cpp).
+#include "ops/detail/simd_kernels-inl.h"
+
+namespace ember::detail {
+
+SimdKernels make_simd_kernels_avx512() {
+  return make_simd_kernels<xsimd::avx512bw>("avx512f");
+}
+
+}  // namespace ember::detail

@@ -1,0 +1,159 @@
+// In-place arithmetic (add_, mul_, ...). Without autograd they write straight
+// into the tensor; when a gradient is needed they compute out of place from a
+// snapshot of the old value, write the result back and take over its history,
+// so the gradient is exact and the snapshot, not the overwritten memory, is
+// what backward reads.
+
+#include "framework/autograd/autograd_meta.h"
+#include "framework/autograd/grad_mode.h"
+#include "framework/autograd/node.h"
+#include "ops/detail/pointwise.h"
+#include "ops/detail/strided_loop.h"
+#include "ops/elementwise.h"
+
+namespace ember {
+
+using detail::BinaryOp;
+using detail::UnaryOp;
+
+namespace {
+
+void check_writable(const Tensor& self, const char* op) {
+  for (int64_t d = 0; d < self.dim(); ++d) {
+    EMBER_CHECK(self.stride(d) != 0 || self.size(d) <= 1, op, ": the tensor ", self.shape(),
+                " has expanded (stride 0) dims, so several elements share one memory "
+                "location; call clone() before writing into it");
+  }
+}
+
+template <typename OutOfPlace, typename Direct>
+Tensor& update(Tensor& self, const char* op, const Tensor& other, const OutOfPlace& out_of_place,
+               const Direct& direct) {
+  bool other_requires_grad = other.defined() && any_requires_grad({&other});
+  check_inplace(self, op, other_requires_grad);
+  check_writable(self, op);
+
+  if (other_requires_grad || (GradMode::is_enabled() && self.requires_grad())) {
+    Tensor result = out_of_place(self.clone());
+    EMBER_CHECK(result.shape() == self.shape(), op, ": the result shape ", result.shape(),
+                " differs from the tensor's shape ", self.shape());
+    EMBER_CHECK(is_floating(self.dtype()) || !is_floating(result.dtype()), op,
+                ": result type ", dtype_name(result.dtype()), " can't be cast to ",
+                dtype_name(self.dtype()));
+    {
+      NoGradGuard no_grad;
+      detail::copy_into(self, result);
+    }
+    self.storage()->bump_version();
+    AutogradMeta& meta = autograd_meta(self);
+    meta.grad_fn = result.grad_fn();
+    meta.output_nr = result.output_nr();
+    return self;
+  }
+
+  direct();
+  self.storage()->bump_version();
+  return self;
+}
+
+// The other operand, in self's dtype, checked to broadcast to self's shape.
+Tensor operand_for(const Tensor& self, const Tensor& other, const char* op) {
+  EMBER_CHECK(broadcast_shapes(self.shape(), other.shape(), op) == self.shape(), op,
+              ": the operand ", other.shape(), " does not broadcast to the tensor's shape ",
+              self.shape());
+  EMBER_CHECK(is_floating(self.dtype()) || !is_floating(other.dtype()), op, ": result type ",
+              dtype_name(other.dtype()), " can't be cast to ", dtype_name(self.dtype()),
+              " in place");
+  return detail::converted(other, self.dtype());
+}
+
+Tensor& binary_update(Tensor& self, const Tensor& other, BinaryOp op, double alpha,
+                      const char* name) {
+  return update(
+      self, name, other,
+      [&](const Tensor& old) {
+        switch (op) {
+          case BinaryOp::Add: return add(old, other, alpha);
+          case BinaryOp::Sub: return sub(old, other, alpha);
+          case BinaryOp::Mul: return mul(old, other);
+          default: return div(old, other);
+        }
+      },
+      [&] {
+        EMBER_CHECK(op != BinaryOp::Div || is_floating(self.dtype()), name,
+                    ": true division of an int64 tensor in place would need a float result");
+        Tensor operand = operand_for(self, other, name);
+        detail::apply_binary(self, self, operand, op, {alpha}, name);
+      });
+}
+
+Tensor& unary_update(Tensor& self, UnaryOp op, detail::OpParams params, const char* name,
+                     Tensor (*out_of_place)(const Tensor&)) {
+  EMBER_CHECK(is_floating(self.dtype()), name, ": needs a floating tensor, got ",
+              dtype_name(self.dtype()));
+  return update(
+      self, name, Tensor(), [&](const Tensor& old) { return out_of_place(old); },
+      [&] { detail::apply_unary(self, self, op, params, name); });
+}
+
+}  // namespace
+
+Tensor& Tensor::add_(const Tensor& other, double alpha) {
+  return binary_update(*this, other, BinaryOp::Add, alpha, "add_");
+}
+
+Tensor& Tensor::sub_(const Tensor& other, double alpha) {
+  return binary_update(*this, other, BinaryOp::Sub, alpha, "sub_");
+}
+
+Tensor& Tensor::mul_(const Tensor& other) {
+  return binary_update(*this, other, BinaryOp::Mul, 1.0, "mul_");
+}
+
+Tensor& Tensor::div_(const Tensor& other) {
+  return binary_update(*this, other, BinaryOp::Div, 1.0, "div_");
+}
+
+Tensor& Tensor::add_(double value) { return add_(scalar_tensor(value, dtype())); }
+Tensor& Tensor::sub_(double value) { return sub_(scalar_tensor(value, dtype())); }
+Tensor& Tensor::mul_(double value) { return mul_(scalar_tensor(value, dtype())); }
+Tensor& Tensor::div_(double value) { return div_(scalar_tensor(value, dtype())); }
+
+Tensor& Tensor::relu_() {
+  return unary_update(*this, UnaryOp::Relu, {}, "relu_", [](const Tensor& x) { return ember::relu(x); });
+}
+
+Tensor& Tensor::neg_() {
+  return unary_update(*this, UnaryOp::Neg, {}, "neg_", [](const Tensor& x) { return ember::neg(x); });
+}
+
+Tensor& Tensor::exp_() {
+  return unary_update(*this, UnaryOp::Exp, {}, "exp_", [](const Tensor& x) { return ember::exp(x); });
+}
+
+Tensor& Tensor::sqrt_() {
+  return unary_update(*this, UnaryOp::Sqrt, {}, "sqrt_",
+                      [](const Tensor& x) { return ember::sqrt(x); });
+}
+
+Tensor& Tensor::pow_(double exponent) {
+  EMBER_CHECK(is_floating(dtype()), "pow_: needs a floating tensor, got ",
+              dtype_name(dtype()));
+  return update(
+      *this, "pow_", Tensor(), [&](const Tensor& old) { return ember::pow(old, exponent); },
+      [&] { detail::apply_unary(*this, *this, UnaryOp::Pow, {exponent}, "pow_"); });
+}
+
+Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max) {
+  Tensor clamped = clamp(*this, min, max);
+  if (!clamped.requires_grad()) {
+    check_inplace(*this, "clamp_");
+    check_writable(*this, "clamp_");
+    detail::copy_into(*this, clamped);
+    storage()->bump_version();
+    return *this;
+  }
+  return copy_(clamped);
+}
+
+}  // namespace ember
