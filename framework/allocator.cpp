@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
@@ -32,6 +33,17 @@ std::atomic<size_t> g_bytes_in_use{0};
 std::atomic<uint64_t> g_allocations{0};
 std::atomic<uint64_t> g_cache_hits{0};
 std::atomic<bool> g_huge_pages{true};
+
+// Cached bytes beyond this go back to the system, so a program whose tensor
+// sizes keep changing cannot hoard memory. EMBER_CACHE_LIMIT_MB overrides it.
+size_t cache_limit() {
+  static const size_t limit = [] {
+    const char* env = std::getenv("EMBER_CACHE_LIMIT_MB");
+    long long megabytes = env != nullptr ? std::atoll(env) : 4096;
+    return static_cast<size_t>(std::max(0LL, megabytes)) << 20;
+  }();
+  return limit;
+}
 
 void* system_allocate(size_t nbytes) {
   void* ptr = std::aligned_alloc(kAlignment, nbytes);
@@ -84,9 +96,15 @@ void CachingAllocator::deallocate(void* ptr, size_t nbytes) {
   g_bytes_in_use.fetch_sub(size, std::memory_order_relaxed);
 
   SharedCache& cache = shared_cache();
-  std::lock_guard<std::mutex> lock(cache.mutex);
-  cache.free_blocks[size].push_back(ptr);
-  cache.bytes_cached += size;
+  {
+    std::lock_guard<std::mutex> lock(cache.mutex);
+    if (cache.bytes_cached + size <= cache_limit()) {
+      cache.free_blocks[size].push_back(ptr);
+      cache.bytes_cached += size;
+      return;
+    }
+  }
+  std::free(ptr);
 }
 
 void CachingAllocator::empty_cache() {

@@ -10,7 +10,8 @@ namespace ember {
 // Freed blocks are kept for reuse instead of returning to the system: a fresh
 // page costs a fault on first touch, which otherwise dominates out-of-place
 // elementwise ops on large tensors. Blocks of 2 MiB or more are advised onto
-// transparent huge pages when huge pages are enabled.
+// transparent huge pages when huge pages are enabled. At most 4 GiB stays
+// cached (EMBER_CACHE_LIMIT_MB changes it); past that, freed blocks go back.
 class CachingAllocator {
  public:
   static CachingAllocator& instance();

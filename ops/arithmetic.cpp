@@ -73,6 +73,8 @@ Tensor add_impl(const Tensor& a, const Tensor& b, double alpha, const char* name
                 BinaryOp op) {
   auto [x, y] = promoted(a, b, false);
   Tensor out = detail::binary_kernel_op(x, y, op, {alpha}, name);
+  if (!any_requires_grad({&a, &b})) return out;
+
   double sign = op == BinaryOp::Sub ? -alpha : alpha;
   Shape a_shape = a.shape();
   Shape b_shape = b.shape();

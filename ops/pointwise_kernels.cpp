@@ -42,9 +42,27 @@ void unary_rows(const Tensor& out, const Tensor& in, UnaryKernel<T> kernel,
   });
 }
 
+// Contiguous operands of out's shape, or a one-element operand, need no
+// layout analysis: the common case runs straight into the kernel.
+bool flat_operand(const Tensor& operand, const Tensor& out) {
+  return operand.is_contiguous() && (operand.shape() == out.shape() || operand.numel() == 1);
+}
+
 template <typename T>
 void binary_rows(const Tensor& out, const Tensor& a, const Tensor& b, BinaryKernel<T> kernel,
                  const OpParams& params) {
+  if (out.is_contiguous() && flat_operand(a, out) && flat_operand(b, out)) {
+    T* y = out.data_ptr<T>();
+    const T* x0 = a.data_ptr<T>();
+    const T* x1 = b.data_ptr<T>();
+    int64_t a_step = a.numel() == 1 && out.numel() != 1 ? 0 : 1;
+    int64_t b_step = b.numel() == 1 && out.numel() != 1 ? 0 : 1;
+    parallel_for(0, out.numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) {
+      kernel(x0 + begin * a_step, a_step, x1 + begin * b_step, b_step, y + begin, end - begin,
+             params);
+    });
+    return;
+  }
   auto loop = make_loop<3>({&out, &a, &b});
   loop.for_each_row([&](auto pointers, auto strides, int64_t n) {
     auto* y = reinterpret_cast<T*>(pointers[0]);
@@ -118,7 +136,9 @@ void apply_binary(const Tensor& out, const Tensor& a, const Tensor& b, BinaryOp 
 
 Tensor binary_kernel_op(const Tensor& a, const Tensor& b, BinaryOp op, const OpParams& params,
                         const char* name) {
-  Tensor out = empty(broadcast_shapes(a.shape(), b.shape(), name), a.dtype());
+  Tensor out = a.shape() == b.shape()
+                   ? empty(a.shape(), a.dtype())
+                   : empty(broadcast_shapes(a.shape(), b.shape(), name), a.dtype());
   apply_binary(out, a, b, op, params, name);
   return out;
 }
