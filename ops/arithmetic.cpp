@@ -143,6 +143,40 @@ Tensor div(const Tensor& a, const Tensor& b) {
   });
 }
 
+namespace {
+
+Tensor& binary_out(Tensor& out, const Tensor& a, const Tensor& b, BinaryOp op, double alpha,
+                   const char* name) {
+  EMBER_CHECK(!any_requires_grad({&a, &b, &out}), name, ": out= variants do not support "
+              "autograd; an operand requires grad");
+  auto [x, y] = promoted(a, b, op == BinaryOp::Div);
+  Shape shape = broadcast_shapes(x.shape(), y.shape(), name);
+  EMBER_CHECK(out.shape() == shape && out.dtype() == x.dtype(), name, ": out is ",
+              dtype_name(out.dtype()), " ", out.shape(), ", expected ", dtype_name(x.dtype()),
+              " ", shape);
+  detail::apply_binary(out, x, y, op, {alpha}, name);
+  out.storage()->bump_version();
+  return out;
+}
+
+}  // namespace
+
+Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, double alpha) {
+  return binary_out(out, a, b, BinaryOp::Add, alpha, "add_out");
+}
+
+Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, double alpha) {
+  return binary_out(out, a, b, BinaryOp::Sub, alpha, "sub_out");
+}
+
+Tensor& mul_out(Tensor& out, const Tensor& a, const Tensor& b) {
+  return binary_out(out, a, b, BinaryOp::Mul, 1.0, "mul_out");
+}
+
+Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b) {
+  return binary_out(out, a, b, BinaryOp::Div, 1.0, "div_out");
+}
+
 Tensor add(const Tensor& a, double b) { return add(a, scalar_like(a, b)); }
 Tensor sub(const Tensor& a, double b) { return sub(a, scalar_like(a, b)); }
 Tensor mul(const Tensor& a, double b) { return mul(a, scalar_like(a, b)); }

@@ -26,6 +26,14 @@ Tensor div(const Tensor& a, double b);
 Tensor rsub(const Tensor& a, double b);  // b - a
 Tensor rdiv(const Tensor& a, double b);  // b / a
 
+// Writes the result into an existing tensor of the broadcast shape and the
+// promoted dtype, as PyTorch's out= variants; no autograd (throws when an
+// operand requires grad under grad mode). Returns out.
+Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, double alpha = 1.0);
+Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, double alpha = 1.0);
+Tensor& mul_out(Tensor& out, const Tensor& a, const Tensor& b);
+Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b);
+
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);
 Tensor operator*(const Tensor& a, const Tensor& b);
