@@ -261,7 +261,8 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions options) 
     auto* data = result.data_ptr<scalar_t>();
     // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
     int64_t half = steps / 2;
-    for (int64_t i = 0; i < steps; ++i) {
+    if (steps == 1) data[0] = static_cast<scalar_t>(start);
+    for (int64_t i = 0; i < steps && steps > 1; ++i) {
       double value = i < half ? start + step * i : end - step * (steps - 1 - i);
       data[i] = static_cast<scalar_t>(value);
     }

@@ -21,8 +21,76 @@ Shape broadcast_strides(const Tensor& tensor, const Shape& shape) {
   return strides;
 }
 
+namespace {
+
+// A copy whose source runs contiguously along a different dim than the
+// destination (a transpose, a permute) goes tile by tile, so both sides stay
+// in cache; element by element it would miss on every source read.
+template <typename Word>
+void transpose_copy(const StridedLoop<2>& loop) {
+  constexpr int64_t kTile = 32;
+  const auto& sizes = loop.sizes();
+  const auto& strides = loop.strides();
+  const int64_t rows = sizes[0];
+  const int64_t columns = sizes[1];
+  const int64_t row_tiles = (rows + kTile - 1) / kTile;
+  const int64_t column_tiles = (columns + kTile - 1) / kTile;
+  int64_t outer = 1;
+  for (size_t d = 2; d < sizes.size(); ++d) outer *= sizes[d];
+
+  parallel_for(0, outer * column_tiles, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {
+      int64_t rest = task / column_tiles;
+      auto* dst = reinterpret_cast<Word*>(loop.data()[0]);
+      const auto* src = reinterpret_cast<const Word*>(loop.data()[1]);
+      for (size_t d = 2; d < sizes.size(); ++d) {
+        int64_t index = rest % sizes[d];
+        rest /= sizes[d];
+        dst += index * strides[d][0];
+        src += index * strides[d][1];
+      }
+      int64_t j0 = task % column_tiles * kTile;
+      int64_t j_count = std::min(columns, j0 + kTile) - j0;
+
+      // Each tile goes through a small buffer: source rows are read and
+      // destination rows written contiguously. Walking the tile directly
+      // strides one side by a power of two, which maps every access to the
+      // same cache set and thrashes it.
+      Word buffer[kTile][kTile];
+      for (int64_t tile = 0; tile < row_tiles; ++tile) {
+        int64_t i0 = tile * kTile;
+        int64_t i_count = std::min(rows, i0 + kTile) - i0;
+        for (int64_t i = 0; i < i_count; ++i) {
+          const Word* source_row = src + (i0 + i) * strides[0][1] + j0;
+          for (int64_t j = 0; j < j_count; ++j) buffer[j][i] = source_row[j];
+        }
+        for (int64_t j = 0; j < j_count; ++j) {
+          Word* destination_row = dst + (j0 + j) * strides[1][0] + i0;
+          for (int64_t i = 0; i < i_count; ++i) destination_row[i] = buffer[j][i];
+        }
+      }
+    }
+  });
+}
+
+bool is_transpose_pattern(const StridedLoop<2>& loop) {
+  const auto& strides = loop.strides();
+  return loop.sizes().size() >= 2 && strides[0][0] == 1 && strides[0][1] != 1 &&
+         strides[1][1] == 1;
+}
+
+}  // namespace
+
 void copy_into(const Tensor& dst, const Tensor& src) {
   auto loop = make_loop<2>({&dst, &src});
+  if (dst.dtype() == src.dtype() && is_transpose_pattern(loop)) {
+    switch (element_size(dst.dtype())) {
+      case 8: return transpose_copy<uint64_t>(loop);
+      case 4: return transpose_copy<uint32_t>(loop);
+      case 1: return transpose_copy<uint8_t>(loop);
+      default: break;
+    }
+  }
   if (dst.dtype() == src.dtype() && loop.is_flat_contiguous()) {
     size_t bytes = element_size(dst.dtype());
     char* out = static_cast<char*>(dst.raw_data());

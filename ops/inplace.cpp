@@ -145,15 +145,9 @@ Tensor& Tensor::pow_(double exponent) {
 }
 
 Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max) {
-  Tensor clamped = clamp(*this, min, max);
-  if (!clamped.requires_grad()) {
-    check_inplace(*this, "clamp_");
-    check_writable(*this, "clamp_");
-    detail::copy_into(*this, clamped);
-    storage()->bump_version();
-    return *this;
-  }
-  return copy_(clamped);
+  return update(
+      *this, "clamp_", Tensor(), [&](const Tensor& old) { return clamp(old, min, max); },
+      [&] { detail::copy_into(*this, clamp(detach(), min, max)); });
 }
 
 }  // namespace ember

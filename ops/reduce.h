@@ -27,11 +27,13 @@ Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor argmin(const Tensor& x);
 Tensor argmin(const Tensor& x, int64_t dim, bool keepdim = false);
 
-// Variance and standard deviation with `correction` (1: unbiased, 0: biased).
-Tensor var(const Tensor& x, int64_t correction = 1);
-Tensor var(const Tensor& x, const Shape& dims, int64_t correction = 1, bool keepdim = false);
-Tensor std(const Tensor& x, int64_t correction = 1);
-Tensor std(const Tensor& x, const Shape& dims, int64_t correction = 1, bool keepdim = false);
+// Variance and standard deviation over `dims` (empty: every dim) with
+// `correction` (1: unbiased, 0: biased): var(x), var(x, {1}), var(x, {}, 0).
+// One signature, so a braced dim list can never be taken for a correction.
+Tensor var(const Tensor& x, const Shape& dims = {}, int64_t correction = 1,
+           bool keepdim = false);
+Tensor std(const Tensor& x, const Shape& dims = {}, int64_t correction = 1,
+           bool keepdim = false);
 
 // Sums `x` down to `shape`, the inverse of broadcasting `shape` up to x's shape.
 // Used by the gradients of broadcasting ops.

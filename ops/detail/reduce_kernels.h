@@ -103,6 +103,34 @@ T sum_contiguous(const T* x, int64_t n) {
   return sum_contiguous(x, half) + sum_contiguous(x + half, n - half);
 }
 
+// Rows shorter than this gain nothing from vector lanes: the horizontal add
+// would cost more than the row.
+template <typename T>
+inline constexpr int64_t kShortRow = kAccumulators * static_cast<int64_t>(Batch<T>::size);
+
+// out[a] = x[a, 0] + x[a, 1] + ... in sequence for `rows` rows of length n;
+// eight rows go side by side so their dependent adds overlap. Each row's sum
+// is the same however the rows are grouped.
+template <typename T>
+void sum_short_rows(const T* x, T* out, int64_t rows, int64_t n) {
+  constexpr int64_t kGroup = 8;
+  int64_t a = 0;
+  for (; a + kGroup <= rows; a += kGroup) {
+    const T* group = x + a * n;
+    T acc[kGroup];
+    for (int64_t j = 0; j < kGroup; ++j) acc[j] = group[j * n];
+    for (int64_t r = 1; r < n; ++r) {
+      for (int64_t j = 0; j < kGroup; ++j) acc[j] += group[j * n + r];
+    }
+    std::copy(acc, acc + kGroup, out + a);
+  }
+  for (; a < rows; ++a) {
+    T acc = x[a * n];
+    for (int64_t r = 1; r < n; ++r) acc += x[a * n + r];
+    out[a] = acc;
+  }
+}
+
 // acc[k] = sum of x[r * stride + k] over 1 <= rows <= kLeafRows, k < width.
 template <typename T>
 void sum_rows_leaf(const T* x, int64_t stride, int64_t rows, int64_t width, T* acc) {
@@ -173,6 +201,13 @@ void sum_ark(const T* in, T* out, int64_t A, int64_t R, int64_t K) {
           [](Combine lhs, Combine rhs) { return lhs + rhs; });
       out[a] = static_cast<T>(total);
     }
+    return;
+  }
+
+  if (K == 1 && R < kShortRow<T>) {
+    parallel_for(0, A, std::max<int64_t>(1, kElementwiseGrain / R), [=](int64_t b, int64_t e) {
+      sum_short_rows(in + b * R, out + b, e - b, R);
+    });
     return;
   }
 
@@ -313,27 +348,141 @@ int64_t find_first(const T* x, int64_t n, T value) {
   return n;
 }
 
+// extreme_contiguous over fixed chunks on several threads.
+template <typename T, bool kMax>
+T extreme_parallel(const T* x, int64_t n) {
+  return parallel_reduce(
+      0, n, kSumChunk, x[0],
+      [x](int64_t b, int64_t e) { return extreme_contiguous<T, kMax>(x + b, e - b); },
+      [](T lhs, T rhs) { return more_extreme<T, kMax>(rhs, lhs) ? rhs : lhs; });
+}
+
 // The extreme of n >= 1 contiguous elements and the index of its first
 // occurrence. With `parallel`, long ranges are split into fixed chunks.
 template <typename T, bool kMax>
 std::pair<T, int64_t> arg_extreme_contiguous(const T* x, int64_t n, bool parallel) {
-  T value;
-  if (parallel && n > kSumChunk) {
-    value = parallel_reduce(
-        0, n, kSumChunk, x[0],
-        [x](int64_t b, int64_t e) { return extreme_contiguous<T, kMax>(x + b, e - b); },
-        [](T lhs, T rhs) { return more_extreme<T, kMax>(rhs, lhs) ? rhs : lhs; });
-  } else {
-    value = extreme_contiguous<T, kMax>(x, n);
-  }
+  T value = parallel ? extreme_parallel<T, kMax>(x, n) : extreme_contiguous<T, kMax>(x, n);
   int64_t index = find_first(x, n, value);
   return {x[index], index};
+}
+
+// Largest row count whose indices a T holds exactly, so the vector path can
+// keep row indices in lanes of the value type.
+template <typename T>
+inline constexpr int64_t kExactIndexLimit =
+    std::is_floating_point_v<T> ? int64_t{1} << std::numeric_limits<T>::digits
+                                : std::numeric_limits<int64_t>::max();
+
+// Vector form of more_extreme: lanes where v replaces best.
+template <typename T, bool kMax>
+auto more_extreme_lanes(const Batch<T>& v, const Batch<T>& best) {
+  auto strictly = kMax ? v > best : v < best;
+  if constexpr (std::is_floating_point_v<T>) {
+    return strictly | (xsimd::isnan(v) & !xsimd::isnan(best));
+  } else {
+    return strictly;
+  }
+}
+
+// best[k], where[k] = extreme of x[r * stride + k] over r < rows, and its first
+// row, for k < width <= kColumnTile<T>.
+template <typename T, bool kMax>
+void arg_extreme_columns(const T* x, int64_t stride, int64_t rows, int64_t width, T* best,
+                         int64_t* where) {
+  int64_t k = 0;
+  if constexpr (!std::is_same_v<T, bool>) {
+    using B = Batch<T>;
+    constexpr int64_t S = B::size;
+    const int64_t vector_width = rows <= kExactIndexLimit<T> ? width / S * S : 0;
+    alignas(64) T position[kColumnTile<T>];
+    std::copy(x, x + vector_width, best);
+    std::fill(position, position + vector_width, T(0));
+    // Blocks of kLeafRows rows (a few KiB) stay in L1 while groups of column
+    // vectors walk them, their running extremes in registers.
+    auto walk = [&](auto group_size, int64_t c, int64_t first, int64_t last) {
+      constexpr int64_t G = decltype(group_size)::value;
+      B current[G];
+      B where_lanes[G];
+      for (int64_t j = 0; j < G; ++j) {
+        current[j] = B::load_unaligned(best + c + j * S);
+        where_lanes[j] = B::load_aligned(position + c + j * S);
+      }
+      B row_lane(static_cast<T>(first));
+      for (int64_t r = first; r < last; ++r) {
+        const T* row = x + r * stride + c;
+        for (int64_t j = 0; j < G; ++j) {
+          B v = B::load_unaligned(row + j * S);
+          auto take = more_extreme_lanes<T, kMax>(v, current[j]);
+          current[j] = xsimd::select(take, v, current[j]);
+          where_lanes[j] = xsimd::select(take, row_lane, where_lanes[j]);
+        }
+        row_lane += B(T(1));
+      }
+      for (int64_t j = 0; j < G; ++j) {
+        current[j].store_unaligned(best + c + j * S);
+        where_lanes[j].store_aligned(position + c + j * S);
+      }
+    };
+    for (int64_t r0 = 0; r0 < rows; r0 += kLeafRows) {
+      const int64_t first = std::max<int64_t>(r0, 1);
+      const int64_t last = std::min(rows, r0 + kLeafRows);
+      int64_t c = 0;
+      for (; c + 4 * S <= vector_width; c += 4 * S) {
+        walk(std::integral_constant<int64_t, 4>{}, c, first, last);
+      }
+      for (; c < vector_width; c += S) walk(std::integral_constant<int64_t, 1>{}, c, first, last);
+    }
+    for (int64_t c = 0; c < vector_width; ++c) where[c] = static_cast<int64_t>(position[c]);
+    k = vector_width;
+  }
+
+  for (; k < width; ++k) {
+    T value = x[k];
+    int64_t index = 0;
+    for (int64_t r = 1; r < rows; ++r) {
+      if (more_extreme<T, kMax>(x[r * stride + k], value)) {
+        value = x[r * stride + k];
+        index = r;
+      }
+    }
+    best[k] = value;
+    where[k] = index;
+  }
+}
+
+// Extreme and first index of each of `rows` rows of length n < kShortRow<T>.
+// Rows go in groups of 4 vectors' width: a group is transposed into a small
+// buffer so that the column kernel compares one row per lane.
+template <typename T, bool kMax>
+void arg_extreme_short_rows(const T* x, T* values, int64_t* indices, int64_t rows, int64_t n) {
+  int64_t a = 0;
+  if constexpr (!std::is_same_v<T, bool>) {
+    constexpr int64_t G = 4 * static_cast<int64_t>(Batch<T>::size);
+    alignas(64) T buffer[G * kShortRow<T>];
+    for (; a + G <= rows; a += G) {
+      const T* group = x + a * n;
+      for (int64_t j = 0; j < G; ++j) {
+        for (int64_t r = 0; r < n; ++r) buffer[r * G + j] = group[j * n + r];
+      }
+      arg_extreme_columns<T, kMax>(buffer, G, n, G, values + a, indices + a);
+    }
+  }
+  for (; a < rows; ++a) {
+    arg_extreme_columns<T, kMax>(x + a * n, 1, n, 1, values + a, indices + a);
+  }
 }
 
 // values[a, k], indices[a, k] = extreme of in[a, :, k] and its first index, R >= 1.
 template <typename T, bool kMax>
 void arg_extreme_ark(const T* in, T* values, int64_t* indices, int64_t A, int64_t R,
                      int64_t K) {
+  if (K == 1 && R < kShortRow<T>) {
+    parallel_for(0, A, std::max<int64_t>(1, kElementwiseGrain / R), [=](int64_t b, int64_t e) {
+      arg_extreme_short_rows<T, kMax>(in + b * R, values + b, indices + b, e - b, R);
+    });
+    return;
+  }
+
   if (K == 1) {
     bool split = A < kFewOutputs && R > kSumChunk;
     auto run_row = [=](int64_t a, bool parallel) {
@@ -357,27 +506,11 @@ void arg_extreme_ark(const T* in, T* values, int64_t* indices, int64_t A, int64_
   const int64_t unit_work = R * std::min(K, tile);
   parallel_for(0, A * tiles, std::max<int64_t>(1, kElementwiseGrain / unit_work),
                [&](int64_t b, int64_t e) {
-    T best[kColumnTile<T>];
-    int64_t where[kColumnTile<T>];
     for (int64_t u = b; u < e; ++u) {
       int64_t a = u / tiles;
       int64_t k0 = u % tiles * tile;
-      int64_t width = std::min(tile, K - k0);
-      const T* base = in + a * R * K + k0;
-      for (int64_t k = 0; k < width; ++k) {
-        best[k] = base[k];
-        where[k] = 0;
-      }
-      for (int64_t r = 1; r < R; ++r) {
-        const T* row = base + r * K;
-        for (int64_t k = 0; k < width; ++k) {
-          bool take = more_extreme<T, kMax>(row[k], best[k]);
-          best[k] = take ? row[k] : best[k];
-          where[k] = take ? r : where[k];
-        }
-      }
-      std::copy(best, best + width, values + a * K + k0);
-      std::copy(where, where + width, indices + a * K + k0);
+      arg_extreme_columns<T, kMax>(in + a * R * K + k0, K, R, std::min(tile, K - k0),
+                                   values + a * K + k0, indices + a * K + k0);
     }
   });
 }

@@ -55,6 +55,11 @@ class StridedLoop {
 
   int64_t numel() const { return numel_; }
 
+  // The merged dims, innermost first, and each operand's strides along them.
+  const std::vector<int64_t>& sizes() const { return sizes_; }
+  const std::vector<Strides>& strides() const { return strides_; }
+  const Pointers& data() const { return data_; }
+
   // True when the whole loop is one row with every stride 1.
   bool is_flat_contiguous() const {
     if (sizes_.size() != 1) return false;

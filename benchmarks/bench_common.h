@@ -1,0 +1,59 @@
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "framework/parallel.h"
+
+// Helpers shared by the benchmark programs.
+namespace ember::bench {
+
+// Sets ember's thread count for one benchmark, outside the timed loop.
+inline void use_threads(int64_t threads) {
+  if (get_num_threads() != threads) set_num_threads(static_cast<int>(threads));
+}
+
+// The thread counts to measure: EMBER_BENCH_THREADS="1,2,4", else 1 and 2.
+inline std::vector<int64_t> thread_counts() {
+  std::vector<int64_t> counts;
+  if (const char* env = std::getenv("EMBER_BENCH_THREADS")) {
+    std::string list = env;
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t end = std::min(list.find(',', start), list.size());
+      int64_t value = std::atoll(list.substr(start, end - start).c_str());
+      if (value > 0) counts.push_back(value);
+      start = end + 1;
+    }
+  }
+  if (counts.empty()) counts = {1, 2};
+  return counts;
+}
+
+// A benchmark function under the name it is registered with.
+struct Variant {
+  const char* name;
+  void (*function)(benchmark::State&);
+};
+
+inline double min_of(const std::vector<double>& values) {
+  return *std::min_element(values.begin(), values.end());
+}
+
+inline double max_of(const std::vector<double>& values) {
+  return *std::max_element(values.begin(), values.end());
+}
+
+// Wall-clock time (the work runs on several threads) and, beside Google
+// Benchmark's mean, median and stddev over repetitions, the min and max: the
+// machine is noisy and the spread says how far a median can be trusted.
+inline benchmark::internal::Benchmark* configure(benchmark::internal::Benchmark* b) {
+  return b->UseRealTime()->ComputeStatistics("min", min_of)->ComputeStatistics("max", max_of);
+}
+
+}  // namespace ember::bench
