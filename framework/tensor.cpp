@@ -47,6 +47,7 @@ int64_t Tensor::numel() const { return shape_numel(impl().shape); }
 
 bool Tensor::is_contiguous() const {
   const TensorImpl& t = impl();
+  if (shape_numel(t.shape) == 0) return true;  // nothing to lay out
   int64_t expected = 1;
   for (size_t i = t.shape.size(); i-- > 0;) {
     if (t.shape[i] == 1) continue;
