@@ -12,6 +12,7 @@
 #include "framework/parallel.h"
 #include "framework/random.h"
 #include "framework/tensor.h"
+#include "ops/conv.h"
 #include "ops/elementwise.h"
 #include "ops/indexing.h"
 #include "ops/linalg.h"

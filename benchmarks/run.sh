@@ -18,7 +18,11 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${EMBER_BENCH_BUILD_DIR:-$repo/build-bench}
 results=$repo/benchmarks/results
-programs=(dispatch elementwise matmul)
+programs=()
+for source in "$repo"/benchmarks/bench_*.cpp; do
+  name=$(basename "$source" .cpp)
+  [ "$name" = bench_main ] || programs+=("${name#bench_}")
+done
 
 cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DEMBER_BUILD_BENCHMARKS=ON \
   -DEMBER_BUILD_TESTS=OFF -DEMBER_BUILD_EXAMPLES=OFF

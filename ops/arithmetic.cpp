@@ -103,8 +103,8 @@ Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor out = detail::binary_kernel_op(x, y, BinaryOp::Mul, {}, "mul");
   if (!any_requires_grad({&a, &b})) return out;
 
-  SavedTensor saved_a(b.requires_grad() ? a : Tensor());
-  SavedTensor saved_b(a.requires_grad() ? b : Tensor());
+  auto saved_a = SavedTensor::input(b.requires_grad() ? a : Tensor());
+  auto saved_b = SavedTensor::input(a.requires_grad() ? b : Tensor());
   Shape a_shape = a.shape();
   Shape b_shape = b.shape();
   DType a_dtype = a.dtype();
@@ -124,7 +124,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
   Tensor out = detail::binary_kernel_op(x, y, BinaryOp::Div, {}, "div");
   if (!any_requires_grad({&a, &b})) return out;
 
-  SavedTensor saved_b(b);
+  auto saved_b = SavedTensor::input(b);
   SavedTensor saved_out(b.requires_grad() ? out : Tensor());
   Shape a_shape = a.shape();
   Shape b_shape = b.shape();
@@ -203,8 +203,8 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
   Tensor out = detail::binary_kernel_op(x, y, BinaryOp::Pow, {}, "pow");
   if (!any_requires_grad({&base, &exponent})) return out;
 
-  SavedTensor saved_base(base);
-  SavedTensor saved_exponent(exponent);
+  auto saved_base = SavedTensor::input(base);
+  auto saved_exponent = SavedTensor::input(exponent);
   SavedTensor saved_out(out);
   Shape base_shape = base.shape();
   Shape exponent_shape = exponent.shape();
@@ -240,8 +240,8 @@ Tensor extremum(const Tensor& a, const Tensor& b, BinaryOp op, const char* name)
   Tensor out = detail::binary_kernel_op(x, y, op, {}, name);
   if (!any_requires_grad({&a, &b})) return out;
 
-  SavedTensor saved_a(a);
-  SavedTensor saved_b(b);
+  auto saved_a = SavedTensor::input(a);
+  auto saved_b = SavedTensor::input(b);
   Shape a_shape = a.shape();
   Shape b_shape = b.shape();
   DType a_dtype = a.dtype();

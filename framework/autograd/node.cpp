@@ -73,6 +73,14 @@ SavedTensor::SavedTensor(const Tensor& tensor) {
   version_ = tensor.version();
 }
 
+SavedTensor SavedTensor::input(const Tensor& tensor) {
+  SavedTensor saved;
+  if (!tensor.defined()) return saved;
+  saved.data_ = tensor;
+  saved.version_ = tensor.version();
+  return saved;
+}
+
 const Tensor& SavedTensor::unpack(const char* op) const {
   EMBER_CHECK(!data_.defined() || data_.version() == version_, op,
               ": a tensor saved for the gradient was modified by an in-place operation: ",
