@@ -16,4 +16,5 @@
 #include "ops/elementwise.h"
 #include "ops/indexing.h"
 #include "ops/linalg.h"
+#include "ops/pooling.h"
 #include "ops/reduce.h"
