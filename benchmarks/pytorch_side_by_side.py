@@ -61,12 +61,31 @@ CONV_WORKLOADS = {
     "conv3d_c8_16x32x32": ([4, 8, 16, 32, 32], [16, 8, 3, 3, 3], 1, 1),
 }
 
+def max_pool_case(backward):
+    def make():
+        x = torch.randn(64, 32, 28, 28, requires_grad=backward)
+        if not backward:
+            def run():
+                with torch.no_grad():
+                    F.max_pool2d(x, 2)
+            return run
+
+        def run():
+            y = F.max_pool2d(x, 2)
+            y.backward(torch.ones_like(y))
+            x.grad = None
+        return run
+    return make
+
+
 # ember benchmark name -> (program, PyTorch factory)
 WORKLOADS = {}
 for name, (x_shape, w_shape, stride, padding) in CONV_WORKLOADS.items():
     WORKLOADS[name + "/forward"] = ("conv", conv_case(x_shape, w_shape, stride, padding, False))
     WORKLOADS[name + "/forward_backward"] = (
         "conv", conv_case(x_shape, w_shape, stride, padding, True))
+WORKLOADS["max_pool2d/forward"] = ("pooling", max_pool_case(False))
+WORKLOADS["max_pool2d/forward_backward"] = ("pooling", max_pool_case(True))
 
 
 # ---- timing ----
