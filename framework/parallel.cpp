@@ -12,6 +12,7 @@
 
 #include "framework/blas.h"
 #include "framework/error.h"
+#include "framework/log.h"
 
 namespace ember {
 namespace {
@@ -37,6 +38,8 @@ int default_num_threads() {
   if (const char* env = std::getenv("EMBER_NUM_THREADS")) {
     int value = std::atoi(env);
     if (value > 0) return value;
+    warn_once("bad-num-threads", std::string("EMBER_NUM_THREADS=\"") + env +
+                                     "\" is not a positive integer; using every core");
   }
   return std::max(1u, std::thread::hardware_concurrency());
 }

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "framework/autograd/grad_mode.h"
+#include "framework/autograd/node.h"
 #include "framework/dispatch.h"
 #include "framework/parallel.h"
 
@@ -87,6 +88,7 @@ Generator& default_generator() {
 void manual_seed(uint64_t seed) { default_generator().manual_seed(seed); }
 
 void uniform_(Tensor& x, double low, double high, Generator* generator) {
+  check_inplace(x, "uniform_");
   EMBER_CHECK(low <= high, "uniform_: low ", low, " is greater than high ", high);
   Generator& source = resolve(generator);
   Tensor dense = x.is_contiguous() ? x : empty(x.shape(), x.dtype());
@@ -118,6 +120,7 @@ void uniform_(Tensor& x, double low, double high, Generator* generator) {
 }
 
 void normal_(Tensor& x, double mean, double std, Generator* generator) {
+  check_inplace(x, "normal_");
   EMBER_CHECK(std >= 0, "normal_: std must be non-negative, got ", std);
   Generator& source = resolve(generator);
   Tensor dense = x.is_contiguous() ? x : empty(x.shape(), x.dtype());

@@ -27,6 +27,12 @@ class Storage {
   size_t nbytes() const { return nbytes_; }
 
   uint64_t version() const { return version_.load(std::memory_order_relaxed); }
+
+  // Live views of this storage that were made from a tensor requiring grad.
+  // In-place changes to the base would not reach their gradients, so autograd
+  // refuses them while any exist.
+  int64_t tracked_views() const { return tracked_views_.load(std::memory_order_relaxed); }
+  void add_tracked_view(int64_t delta) { tracked_views_.fetch_add(delta); }
   void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
@@ -35,6 +41,7 @@ class Storage {
   bool owned_;
   std::function<void(void*)> deleter_;
   std::atomic<uint64_t> version_{0};
+  std::atomic<int64_t> tracked_views_{0};
 };
 
 }  // namespace ember

@@ -10,7 +10,9 @@
 
 namespace ember {
 
-TensorImpl::~TensorImpl() = default;
+TensorImpl::~TensorImpl() {
+  if (tracked_view) storage->add_tracked_view(-1);
+}
 
 Shape contiguous_strides(const Shape& shape) {
   Shape strides(shape.size());
@@ -27,6 +29,26 @@ int64_t shape_numel(const Shape& shape) {
   for (int64_t size : shape) numel *= size;
   return numel;
 }
+
+namespace {
+
+// The element count of a shape about to get storage, refusing sizes whose
+// byte count does not fit in 63 bits.
+int64_t checked_numel(const Shape& shape, DType dtype, const char* op) {
+  int64_t numel = 1;
+  for (int64_t size : shape) {
+    EMBER_CHECK(size >= 0, op, ": negative size in shape ", shape);
+    EMBER_CHECK(!__builtin_mul_overflow(numel, size, &numel), op, ": shape ", shape,
+                " has more elements than fit in 64 bits");
+  }
+  int64_t bytes = 0;
+  EMBER_CHECK(!__builtin_mul_overflow(numel, static_cast<int64_t>(element_size(dtype)), &bytes),
+              op, ": shape ", shape, " of ", dtype_name(dtype), " needs more bytes than fit "
+              "in 64 bits");
+  return numel;
+}
+
+}  // namespace
 
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
   int64_t bound = std::max<int64_t>(ndim, 1);  // a 0-d tensor accepts dim 0 and -1
@@ -194,11 +216,9 @@ void Tensor::zero_grad(bool set_to_none) const {
 // ---- creation ----
 
 Tensor empty(const Shape& shape, TensorOptions options) {
-  for (int64_t size : shape) {
-    EMBER_CHECK(size >= 0, "empty: negative size in shape ", shape);
-  }
+  int64_t numel = checked_numel(shape, options.dtype, "empty");
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(shape_numel(shape) * element_size(options.dtype));
+  impl->storage = std::make_shared<Storage>(numel * element_size(options.dtype));
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = options.dtype;
@@ -215,6 +235,11 @@ Tensor make_view_tensor(const Tensor& base, Shape shape, Shape strides, int64_t 
   impl->offset = offset;
   impl->dtype = base.dtype();
   impl->is_view = true;
+  checked_numel(impl->shape, impl->dtype, "view");
+  if (GradMode::is_enabled() && base.requires_grad()) {
+    impl->tracked_view = true;
+    impl->storage->add_tracked_view(1);
+  }
   return Tensor(std::move(impl));
 }
 
@@ -243,6 +268,10 @@ Tensor arange(double end, TensorOptions options) { return arange(0, end, 1, opti
 
 Tensor arange(double start, double end, double step, TensorOptions options) {
   EMBER_CHECK(step != 0, "arange: step must be nonzero");
+  EMBER_CHECK(std::isfinite(start) && std::isfinite(end) && std::isfinite(step),
+              "arange: unsupported range [", start, ", ", end, ") with step ", step);
+  EMBER_CHECK(std::abs((end - start) / step) < 9.2e18, "arange: the range [", start, ", ",
+              end, ") with step ", step, " has too many elements");
   EMBER_CHECK((end - start) / step >= 0 || start == end, "arange: the range [", start, ", ",
               end, ") cannot be walked with step ", step);
   int64_t count = static_cast<int64_t>(std::ceil((end - start) / step));

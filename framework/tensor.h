@@ -40,7 +40,8 @@ struct TensorImpl {
   Shape strides;  // in elements, not bytes
   int64_t offset = 0;
   DType dtype = kFloat32;
-  bool is_view = false;  // shares storage with a tensor autograd tracks
+  bool is_view = false;       // made by a view op from another tensor
+  bool tracked_view = false;  // counted in storage->tracked_views()
   std::unique_ptr<AutogradMeta> autograd;
 
   ~TensorImpl();

@@ -64,7 +64,8 @@ std::pair<Tensor, Tensor> promoted(const Tensor& a, const Tensor& b, bool floati
 // scalar and become float32 otherwise.
 Tensor scalar_like(const Tensor& x, double value) {
   DType dtype = x.dtype();
-  if (!is_floating(dtype) && std::nearbyint(value) != value) dtype = kFloat32;
+  bool whole = std::isfinite(value) && std::nearbyint(value) == value && std::abs(value) < 9.2e18;
+  if (!is_floating(dtype) && !whole) dtype = kFloat32;
   if (dtype == kBool) dtype = kInt64;
   return scalar_tensor(value, dtype);
 }
@@ -103,8 +104,8 @@ Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor out = detail::binary_kernel_op(x, y, BinaryOp::Mul, {}, "mul");
   if (!any_requires_grad({&a, &b})) return out;
 
-  auto saved_a = SavedTensor::input(b.requires_grad() ? a : Tensor());
-  auto saved_b = SavedTensor::input(a.requires_grad() ? b : Tensor());
+  SavedTensor saved_a(b.requires_grad() ? a : Tensor());
+  SavedTensor saved_b(a.requires_grad() ? b : Tensor());
   Shape a_shape = a.shape();
   Shape b_shape = b.shape();
   DType a_dtype = a.dtype();
@@ -124,7 +125,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
   Tensor out = detail::binary_kernel_op(x, y, BinaryOp::Div, {}, "div");
   if (!any_requires_grad({&a, &b})) return out;
 
-  auto saved_b = SavedTensor::input(b);
+  SavedTensor saved_b(b);
   SavedTensor saved_out(b.requires_grad() ? out : Tensor());
   Shape a_shape = a.shape();
   Shape b_shape = b.shape();
@@ -151,6 +152,18 @@ Tensor& binary_out(Tensor& out, const Tensor& a, const Tensor& b, BinaryOp op, d
               "autograd; an operand requires grad");
   auto [x, y] = promoted(a, b, op == BinaryOp::Div);
   Shape shape = broadcast_shapes(x.shape(), y.shape(), name);
+  for (int64_t d = 0; d < out.dim(); ++d) {
+    EMBER_CHECK(out.stride(d) != 0 || out.size(d) <= 1, name, ": out ", out.shape(),
+                " has expanded (stride 0) dims; several elements share one memory location");
+  }
+  // Inputs overlapping out in another layout are read from a copy.
+  auto staged = [&](const Tensor& input) {
+    bool same_layout = input.shape() == out.shape() && input.strides() == out.strides() &&
+                       input.offset() == out.offset();
+    return input.storage() == out.storage() && !same_layout ? input.clone() : input;
+  };
+  x = staged(x);
+  y = staged(y);
   EMBER_CHECK(out.shape() == shape && out.dtype() == x.dtype(), name, ": out is ",
               dtype_name(out.dtype()), " ", out.shape(), ", expected ", dtype_name(x.dtype()),
               " ", shape);
@@ -203,8 +216,8 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
   Tensor out = detail::binary_kernel_op(x, y, BinaryOp::Pow, {}, "pow");
   if (!any_requires_grad({&base, &exponent})) return out;
 
-  auto saved_base = SavedTensor::input(base);
-  auto saved_exponent = SavedTensor::input(exponent);
+  SavedTensor saved_base(base);
+  SavedTensor saved_exponent(exponent);
   SavedTensor saved_out(out);
   Shape base_shape = base.shape();
   Shape exponent_shape = exponent.shape();
@@ -240,8 +253,8 @@ Tensor extremum(const Tensor& a, const Tensor& b, BinaryOp op, const char* name)
   Tensor out = detail::binary_kernel_op(x, y, op, {}, name);
   if (!any_requires_grad({&a, &b})) return out;
 
-  auto saved_a = SavedTensor::input(a);
-  auto saved_b = SavedTensor::input(b);
+  SavedTensor saved_a(a);
+  SavedTensor saved_b(b);
   Shape a_shape = a.shape();
   Shape b_shape = b.shape();
   DType a_dtype = a.dtype();

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <cstring>
 
 #include "framework/autograd/grad_mode.h"
@@ -120,8 +121,13 @@ void copy_into(const Tensor& dst, const Tensor& src) {
 Tensor& Tensor::copy_(const Tensor& source) {
   EMBER_CHECK(broadcast_shapes(shape(), source.shape(), "copy_") == shape(), "copy_: source ",
               source.shape(), " does not broadcast to the destination ", shape());
-  bool source_requires_grad = any_requires_grad({&source});
+  bool source_requires_grad = any_requires_grad({&source}) && is_floating(dtype());
   check_inplace(*this, "copy_", source_requires_grad);
+  for (int64_t d = 0; d < dim(); ++d) {
+    EMBER_CHECK(stride(d) != 0 || size(d) <= 1, "copy_: the destination ", shape(),
+                " has expanded (stride 0) dims, so several elements share one memory "
+                "location; call clone() first");
+  }
   if (storage() == source.storage() && !same(source)) {
     // Overlapping storage: go through a temporary so no element is read after
     // it was overwritten.
@@ -133,7 +139,8 @@ Tensor& Tensor::copy_(const Tensor& source) {
   }
   storage()->bump_version();
 
-  if (source_requires_grad || (GradMode::is_enabled() && requires_grad())) {
+  if (source_requires_grad || (GradMode::is_enabled() && requires_grad() &&
+                               is_floating(dtype()))) {
     Shape source_shape = source.shape();
     DType source_dtype = source.dtype();
     auto backward = [source_shape, source_dtype](const TensorList& grads) -> TensorList {
@@ -170,6 +177,9 @@ Tensor Tensor::to(DType target) const {
 
 Tensor& Tensor::fill_(double value) {
   check_inplace(*this, "fill_");
+  EMBER_CHECK(is_floating(dtype()) || (std::isfinite(value) && std::abs(value) < 9.3e18),
+              "fill_: ", value, " cannot be converted to ", dtype_name(dtype()),
+              " without overflow");
   auto loop = detail::make_loop<1>({this});
   EMBER_DISPATCH_ALL(dtype(), "fill_", [&] {
     auto typed = static_cast<scalar_t>(value);

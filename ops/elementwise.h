@@ -6,8 +6,9 @@
 
 // Pointwise math with NumPy broadcasting: trailing dims are aligned and a size-1
 // (or missing) dim stretches to match the other operand. Operands of different
-// dtypes compute in the promoted dtype (bool < int64 < float32 < float64); an
-// integer tensor combined with a floating scalar yields float32.
+// dtypes compute in the promoted dtype (bool < int64 < float32 < float64). A
+// C++ scalar cannot tell 2 from 2.0, so an integer tensor combined with a
+// whole-valued scalar stays int64, and with any other scalar becomes float32.
 // Throws ember::Error naming the op and both shapes when they do not broadcast.
 namespace ember {
 

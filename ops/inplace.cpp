@@ -4,6 +4,8 @@
 // so the gradient is exact and the snapshot, not the overwritten memory, is
 // what backward reads.
 
+#include <cmath>
+
 #include "framework/autograd/autograd_meta.h"
 #include "framework/autograd/grad_mode.h"
 #include "framework/autograd/node.h"
@@ -57,7 +59,15 @@ Tensor& update(Tensor& self, const char* op, const Tensor& other, const OutOfPla
 }
 
 // The other operand, in self's dtype, checked to broadcast to self's shape.
+// An operand that overlaps self in a different layout (a.add_(a.t())) is
+// copied first, so no element is read after it was overwritten.
 Tensor operand_for(const Tensor& self, const Tensor& other, const char* op) {
+  bool same_layout = other.shape() == self.shape() && other.strides() == self.strides() &&
+                     other.offset() == self.offset();
+  if (other.storage() == self.storage() && !same_layout) {
+    NoGradGuard no_grad;
+    return operand_for(self, other.clone(), op);
+  }
   EMBER_CHECK(broadcast_shapes(self.shape(), other.shape(), op) == self.shape(), op,
               ": the operand ", other.shape(), " does not broadcast to the tensor's shape ",
               self.shape());
@@ -69,14 +79,19 @@ Tensor operand_for(const Tensor& self, const Tensor& other, const char* op) {
 
 Tensor& binary_update(Tensor& self, const Tensor& other, BinaryOp op, double alpha,
                       const char* name) {
+  EMBER_CHECK(is_floating(self.dtype()) || std::nearbyint(alpha) == alpha, name,
+              ": alpha ", alpha, " must be a whole number for ", dtype_name(self.dtype()));
   return update(
       self, name, other,
       [&](const Tensor& old) {
+        // An operand sharing self's memory is read before the write, through
+        // its own copy, so the graph never holds self itself.
+        Tensor rhs = other.storage() == self.storage() ? other.clone() : other;
         switch (op) {
-          case BinaryOp::Add: return add(old, other, alpha);
-          case BinaryOp::Sub: return sub(old, other, alpha);
-          case BinaryOp::Mul: return mul(old, other);
-          default: return div(old, other);
+          case BinaryOp::Add: return add(old, rhs, alpha);
+          case BinaryOp::Sub: return sub(old, rhs, alpha);
+          case BinaryOp::Mul: return mul(old, rhs);
+          default: return div(old, rhs);
         }
       },
       [&] {
@@ -114,10 +129,22 @@ Tensor& Tensor::div_(const Tensor& other) {
   return binary_update(*this, other, BinaryOp::Div, 1.0, "div_");
 }
 
-Tensor& Tensor::add_(double value) { return add_(scalar_tensor(value, dtype())); }
-Tensor& Tensor::sub_(double value) { return sub_(scalar_tensor(value, dtype())); }
-Tensor& Tensor::mul_(double value) { return mul_(scalar_tensor(value, dtype())); }
-Tensor& Tensor::div_(double value) { return div_(scalar_tensor(value, dtype())); }
+namespace {
+
+// A scalar for an in-place op: refused when self's integer dtype cannot hold it.
+Tensor inplace_scalar(const Tensor& self, double value, const char* op) {
+  bool whole = std::isfinite(value) && std::nearbyint(value) == value && std::abs(value) < 9.2e18;
+  EMBER_CHECK(is_floating(self.dtype()) || whole, op, ": result type float can't be cast to ",
+              dtype_name(self.dtype()), " in place (scalar ", value, ")");
+  return scalar_tensor(value, self.dtype());
+}
+
+}  // namespace
+
+Tensor& Tensor::add_(double value) { return add_(inplace_scalar(*this, value, "add_")); }
+Tensor& Tensor::sub_(double value) { return sub_(inplace_scalar(*this, value, "sub_")); }
+Tensor& Tensor::mul_(double value) { return mul_(inplace_scalar(*this, value, "mul_")); }
+Tensor& Tensor::div_(double value) { return div_(inplace_scalar(*this, value, "div_")); }
 
 Tensor& Tensor::relu_() {
   return unary_update(*this, UnaryOp::Relu, {}, "relu_", [](const Tensor& x) { return ember::relu(x); });

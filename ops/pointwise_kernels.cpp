@@ -85,12 +85,16 @@ void binary_rows(const Tensor& out, const Tensor& a, const Tensor& b, BinaryKern
   });
 }
 
+// Integer arithmetic wraps on overflow, as PyTorch's does (unsigned math, so
+// the wrap is defined behaviour).
 int64_t integer_binary(BinaryOp op, int64_t x, int64_t y, const OpParams& params) {
-  auto alpha = static_cast<int64_t>(params.a);
+  auto alpha = static_cast<uint64_t>(static_cast<int64_t>(params.a));
+  auto ux = static_cast<uint64_t>(x);
+  auto uy = static_cast<uint64_t>(y);
   switch (op) {
-    case BinaryOp::Add: return x + alpha * y;
-    case BinaryOp::Sub: return x - alpha * y;
-    case BinaryOp::Mul: return x * y;
+    case BinaryOp::Add: return static_cast<int64_t>(ux + alpha * uy);
+    case BinaryOp::Sub: return static_cast<int64_t>(ux - alpha * uy);
+    case BinaryOp::Mul: return static_cast<int64_t>(ux * uy);
     case BinaryOp::Maximum: return std::max(x, y);
     case BinaryOp::Minimum: return std::min(x, y);
     default: break;

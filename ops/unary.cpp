@@ -37,9 +37,7 @@ Tensor grad_kernel(const Tensor& grad, const Tensor& saved, BinaryOp op,
 Tensor with_grad_kernel(const char* name, const Tensor& out, const Tensor& x,
                         const Tensor& saved, BinaryOp op, const OpParams& params = {}) {
   if (!any_requires_grad({&x})) return out;
-  // `saved` is either the input or the op's output; only the latter needs the
-  // detached alias that keeps the graph free of cycles.
-  SavedTensor kept = saved.same(x) ? SavedTensor::input(saved) : SavedTensor(saved);
+  SavedTensor kept(saved);
   return record_op(name, out, {x}, [kept, op, params, name](const TensorList& grads) {
     return TensorList{grad_kernel(grads[0], kept.unpack(name), op, params)};
   });
@@ -71,7 +69,7 @@ Tensor exp(const Tensor& x) {
 Tensor log(const Tensor& x) {
   Tensor out = run_unary(x, UnaryOp::Log, {}, "log");
   if (!any_requires_grad({&x})) return out;
-  auto saved = SavedTensor::input(x);
+  SavedTensor saved(x);
   return record_op("LogBackward", out, {x}, [saved](const TensorList& grads) {
     return TensorList{div(grads[0], saved.unpack("log"))};
   });

@@ -39,10 +39,23 @@ void Node::add_pre_hook(uint32_t output_nr, GradHook hook) {
   pre_hooks_.emplace_back(output_nr, std::move(hook));
 }
 
+namespace {
+
+void check_hook_result(const Tensor& replaced, const Tensor& original) {
+  EMBER_CHECK(replaced.shape() == original.shape() && replaced.dtype() == original.dtype(),
+              "hook: a gradient hook returned ", dtype_name(replaced.dtype()), " ",
+              replaced.shape(), " for a gradient of ", dtype_name(original.dtype()), " ",
+              original.shape(), "; a hook may change values, not the shape or dtype");
+}
+
+}  // namespace
+
 void Node::run_pre_hooks(TensorList& grads) const {
   for (const auto& [output_nr, hook] : pre_hooks_) {
     Tensor replaced = hook(grads[output_nr]);
-    if (replaced.defined()) grads[output_nr] = std::move(replaced);
+    if (!replaced.defined()) continue;
+    check_hook_result(replaced, grads[output_nr]);
+    grads[output_nr] = std::move(replaced);
   }
 }
 
@@ -53,7 +66,9 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
   AutogradMeta& meta = autograd_meta(leaf_);
   for (const GradHook& hook : meta.hooks) {
     Tensor replaced = hook(incoming);
-    if (replaced.defined()) incoming = std::move(replaced);
+    if (!replaced.defined()) continue;
+    check_hook_result(replaced, incoming);
+    incoming = std::move(replaced);
   }
 
   if (!meta.grad.defined()) {
@@ -71,14 +86,6 @@ SavedTensor::SavedTensor(const Tensor& tensor) {
   if (!tensor.defined()) return;
   data_ = tensor.detach();
   version_ = tensor.version();
-}
-
-SavedTensor SavedTensor::input(const Tensor& tensor) {
-  SavedTensor saved;
-  if (!tensor.defined()) return saved;
-  saved.data_ = tensor;
-  saved.version_ = tensor.version();
-  return saved;
 }
 
 const Tensor& SavedTensor::unpack(const char* op) const {
@@ -154,7 +161,14 @@ void check_inplace(const Tensor& self, const char* op, bool other_requires_grad)
                         " ", self.shape(), ") cannot be modified in place; wrap the update "
                         "in NoGradGuard or work on a clone");
   }
-  if (self.unsafe_impl()->is_view && (self.requires_grad() || other_requires_grad)) {
+  bool tracked = self.requires_grad() || other_requires_grad;
+  int64_t other_views = self.storage()->tracked_views() - (self.unsafe_impl()->tracked_view ? 1 : 0);
+  if (tracked && other_views > 0) {
+    detail::throw_error(op, ": the tensor ", self.shape(), " has views that take part in "
+                        "autograd, and in-place changes are not propagated to their "
+                        "gradients; use the out-of-place form or drop the views first");
+  }
+  if (self.unsafe_impl()->is_view && tracked) {
     detail::throw_error(op, ": in-place change of a view of a tensor that requires grad is "
                         "not supported (", self.shape(), "); use the out-of-place form");
   }

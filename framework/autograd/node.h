@@ -91,11 +91,6 @@ class SavedTensor {
   SavedTensor() = default;
   explicit SavedTensor(const Tensor& tensor);
 
-  // Saves an input of the op by handle, skipping the detached alias. Only for
-  // tensors that existed before the op: saving the op's own output this way
-  // would make the output keep its own grad_fn alive (a reference cycle).
-  static SavedTensor input(const Tensor& tensor);
-
   // The saved tensor; throws if it was modified in place since it was saved.
   const Tensor& unpack(const char* op) const;
   bool defined() const { return data_.defined(); }
