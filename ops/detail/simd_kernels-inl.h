@@ -153,6 +153,34 @@ struct SimdImpl {
       });
     } else if constexpr (op == UnaryOp::Pow) {
       pow_scalar(x, y, n, p);
+    } else if constexpr (op == UnaryOp::Elu) {
+      // PyTorch's branch test is x <= 0, so NaN takes the linear side.
+      const V negative_scale(static_cast<T>(p.a * p.b));
+      unary_loop(x, y, n, [=](V v) {
+        return xsimd::select(v <= V(T(0)), xsimd::expm1(v) * negative_scale, v * hi);
+      });
+    } else if constexpr (op == UnaryOp::Silu) {
+      // x / (1 + e^-x) as PyTorch writes it: silu(-inf) is NaN there too.
+      unary_loop(x, y, n, [one](V v) { return v / (one + xsimd::exp(-v)); });
+    } else if constexpr (op == UnaryOp::Mish) {
+      unary_loop(x, y, n, [](V v) { return v * xsimd::tanh(xsimd::log1p(xsimd::exp(v))); });
+    } else if constexpr (op == UnaryOp::Softplus) {
+      // Above the threshold softplus is x to within rounding, and e^(beta x)
+      // could overflow; the test is on beta * x, as in PyTorch.
+      unary_loop(x, y, n, [lo, hi](V v) {
+        V scaled = v * lo;
+        return xsimd::select(scaled > hi, v, xsimd::log1p(xsimd::exp(scaled)) / lo);
+      });
+    } else if constexpr (op == UnaryOp::Hardsigmoid || op == UnaryOp::Hardswish) {
+      // relu6(x + 3) / 6 with select, so NaN passes through (std::max would too).
+      const V three(T(3));
+      const V six(T(6));
+      unary_loop(x, y, n, [=](V v) {
+        V shifted = v + three;
+        shifted = xsimd::select(shifted < V(T(0)), V(T(0)), shifted);
+        shifted = xsimd::select(shifted > six, six, shifted);
+        return op == UnaryOp::Hardswish ? v * shifted / six : shifted / six;
+      });
     }
   }
 
@@ -220,6 +248,48 @@ struct SimdImpl {
     } else if constexpr (op == BinaryOp::AbsGrad) {
       binary_loop(a, as, b, bs, out, n, [zero](V g, V x) {
         return xsimd::select(x > zero, g, xsimd::select(x < zero, -g, zero));
+      });
+    } else if constexpr (op == BinaryOp::EluGrad) {
+      // d/dx of alpha * scale * (e^x - 1) on x <= 0 (x = 0 included, as PyTorch).
+      const V negative_scale(static_cast<T>(p.a * p.b));
+      binary_loop(a, as, b, bs, out, n, [=](V g, V x) {
+        return xsimd::select(x <= zero, g * negative_scale * xsimd::exp(x), g * pb);
+      });
+    } else if constexpr (op == BinaryOp::SiluGrad) {
+      binary_loop(a, as, b, bs, out, n, [one](V g, V x) {
+        V s = one / (one + xsimd::exp(-x));
+        return g * s * (one + x * (one - s));
+      });
+    } else if constexpr (op == BinaryOp::MishGrad) {
+      binary_loop(a, as, b, bs, out, n, [one](V g, V x) {
+        V s = one / (one + xsimd::exp(-x));
+        V t = xsimd::tanh(xsimd::log1p(xsimd::exp(x)));
+        return g * (t + x * s * (one - t * t));
+      });
+    } else if constexpr (op == BinaryOp::SoftplusGrad) {
+      // z / (z + 1) with z = e^(beta x): PyTorch's form, kept for equal rounding.
+      binary_loop(a, as, b, bs, out, n, [=](V g, V x) {
+        V scaled = x * pa;
+        V z = xsimd::exp(scaled);
+        return xsimd::select(scaled > pb, g, g * z / (z + one));
+      });
+    } else if constexpr (op == BinaryOp::HardtanhGrad) {
+      // Zero on and beyond the bounds (unlike clamp); NaN lets the gradient through.
+      binary_loop(a, as, b, bs, out, n, [=](V g, V x) {
+        return xsimd::select(x <= pa || x >= pb, zero, g);
+      });
+    } else if constexpr (op == BinaryOp::HardsigmoidGrad) {
+      const V three(T(3));
+      const V sixth(T(1) / T(6));
+      binary_loop(a, as, b, bs, out, n, [=](V g, V x) {
+        return xsimd::select(x > -three && x < three, g * sixth, zero);
+      });
+    } else if constexpr (op == BinaryOp::HardswishGrad) {
+      // PyTorch's boundaries: 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above.
+      const V three(T(3));
+      binary_loop(a, as, b, bs, out, n, [=](V g, V x) {
+        V middle = g * (x / three + half);
+        return xsimd::select(x < -three, zero, xsimd::select(x <= three, middle, g));
       });
     }
   }

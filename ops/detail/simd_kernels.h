@@ -13,6 +13,11 @@ enum class UnaryOp : int {
   LeakyRelu,  // a: negative slope
   Clamp,      // a: min, b: max (+-inf when absent)
   Pow,        // a: exponent
+  // Activations of ops/activation.h (hardtanh and relu6 run on Clamp).
+  Elu,        // a: alpha, b: scale (selu passes its two constants)
+  Silu, Mish,
+  Softplus,   // a: beta, b: threshold
+  Hardsigmoid, Hardswish,
   Count
 };
 
@@ -24,6 +29,9 @@ enum class BinaryOp : int {
   // forward input x (or output y where noted).
   ReluGrad, SigmoidGrad /* y */, TanhGrad /* y */, GeluGrad, GeluTanhGrad,
   LeakyReluGrad /* a: slope */, ClampGrad /* a: min, b: max */, AbsGrad,
+  EluGrad /* a: alpha, b: scale */, SiluGrad, MishGrad,
+  SoftplusGrad /* a: beta, b: threshold */, HardtanhGrad /* a: min, b: max */,
+  HardsigmoidGrad, HardswishGrad,
   Count
 };
 
