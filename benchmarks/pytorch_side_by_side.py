@@ -78,6 +78,66 @@ def max_pool_case(backward):
     return make
 
 
+def loss_case(kind):
+    def make():
+        generator = torch.Generator().manual_seed(11)
+        x = torch.randn(4096, 1000, generator=generator) * 3
+        y = torch.randint(0, 1000, (4096,), generator=generator)
+        if kind == "log_softmax/forward":
+            def run():
+                with torch.no_grad():
+                    F.log_softmax(x, 1)
+        elif kind == "log_softmax_nll/forward":
+            def run():
+                with torch.no_grad():
+                    F.nll_loss(F.log_softmax(x, 1), y)
+        elif kind == "log_softmax_nll/forward_backward":
+            def run():
+                leaf = x.detach().requires_grad_()
+                F.nll_loss(F.log_softmax(leaf, 1), y).backward()
+        else:
+            def run():
+                leaf = x.detach().requires_grad_()
+                F.cross_entropy(leaf, y).backward()
+        return run
+    return make
+
+
+def norm_case(kind):
+    def make():
+        if kind.startswith("dropout"):
+            x = torch.randn(16 * 1024 * 1024, requires_grad=kind.endswith("backward"))
+            if kind == "dropout/forward":
+                def run():
+                    with torch.no_grad():
+                        F.dropout(x, 0.5, True)
+            else:
+                def run():
+                    y = F.dropout(x, 0.5, True)
+                    y.backward(torch.ones_like(y))
+                    x.grad = None
+            return run
+        x = torch.randn(64, 64, 28, 28, requires_grad=kind.endswith("backward"))
+        mean, var = torch.zeros(64), torch.ones(64)
+        weight = torch.ones(64, requires_grad=True)
+        bias = torch.zeros(64, requires_grad=True)
+        if kind == "batch_norm/forward":
+            def run():
+                with torch.no_grad():
+                    F.batch_norm(x, mean, var, weight, bias, True)
+        elif kind == "batch_norm/eval_forward":
+            def run():
+                with torch.no_grad():
+                    F.batch_norm(x, mean, var, weight, bias, False)
+        else:
+            def run():
+                y = F.batch_norm(x, mean, var, weight, bias, True)
+                y.backward(torch.ones_like(y))
+                x.grad = weight.grad = bias.grad = None
+        return run
+    return make
+
+
 # ember benchmark name -> (program, PyTorch factory)
 WORKLOADS = {}
 for name, (x_shape, w_shape, stride, padding) in CONV_WORKLOADS.items():
@@ -86,6 +146,12 @@ for name, (x_shape, w_shape, stride, padding) in CONV_WORKLOADS.items():
         "conv", conv_case(x_shape, w_shape, stride, padding, True))
 WORKLOADS["max_pool2d/forward"] = ("pooling", max_pool_case(False))
 WORKLOADS["max_pool2d/forward_backward"] = ("pooling", max_pool_case(True))
+for kind in ("log_softmax/forward", "log_softmax_nll/forward",
+             "log_softmax_nll/forward_backward", "cross_entropy/forward_backward"):
+    WORKLOADS[kind] = ("loss", loss_case(kind))
+for kind in ("batch_norm/forward", "batch_norm/forward_backward", "batch_norm/eval_forward",
+             "dropout/forward", "dropout/forward_backward"):
+    WORKLOADS[kind] = ("norm", norm_case(kind))
 
 
 # ---- timing ----
