@@ -5,6 +5,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "framework/autograd/grad_mode.h"
 #include "framework/autograd/node.h"
 #include "framework/dispatch.h"
 #include "framework/parallel.h"
@@ -481,7 +482,20 @@ Tensor var(const Tensor& x, const Shape& dims, int64_t correction, bool keepdim)
 
 Tensor std(const Tensor& x, const Shape& dims, int64_t correction, bool keepdim) {
   auto reduced = dims.empty() ? all_dims(x) : reduced_dims(x, dims, "std");
-  return sqrt(var_impl(x, reduced, correction, keepdim, "std"));
+  Tensor variance = var_impl(x, reduced, correction, keepdim, "std");
+  Tensor deviation;
+  {
+    NoGradGuard no_grad;
+    deviation = sqrt(variance);
+  }
+
+  // d sqrt(v) / dv = 1 / (2 sqrt(v)), taken as 0 where the deviation is 0
+  // (as PyTorch does), so constant inputs get a zero gradient, not NaN.
+  SavedTensor saved(deviation);
+  return record_op("StdBackward", deviation, {variance}, [saved](const TensorList& grads) {
+    const Tensor& s = saved.unpack("std");
+    return TensorList{where(eq(s, 0.0), 0.0, div(grads[0], mul(s, 2.0)))};
+  });
 }
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {

@@ -65,3 +65,11 @@ TEST_CASE("integer tensors refuse fractional in-place scalars", "[tensor]") {
   CHECK_THROWS_MATCHES(full({2}, NAN, kInt64), Error, ErrorMentions({"fill_", "int64"}));
   CHECK((a + 1e19).dtype() == kFloat32);
 }
+
+TEST_CASE("std of a constant input has a zero gradient, not NaN", "[autograd]") {
+  Tensor x = tensor({2.f, 2.f, 2.f}).requires_grad_();
+
+  ember::std(x).backward();
+
+  CHECK(x.grad().to_vector<float>() == std::vector<float>{0.f, 0.f, 0.f});
+}
