@@ -56,4 +56,17 @@ inline benchmark::internal::Benchmark* configure(benchmark::internal::Benchmark*
   return b->UseRealTime()->ComputeStatistics("min", min_of)->ComputeStatistics("max", max_of);
 }
 
+// Times `run` after one untimed call (it wakes the workers and warms the
+// allocator's cache) and reports `bytes_per_call` moved per call.
+template <typename Run>
+void measure(benchmark::State& state, int64_t bytes_per_call, const Run& run) {
+  use_threads(state.range(0));
+  run();
+  for (auto _ : state) {
+    run();
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * bytes_per_call);
+}
+
 }  // namespace ember::bench

@@ -64,26 +64,13 @@ void plain_parallel(const Body& body) {
   });
 }
 
-// Times `run` (after one untimed call that wakes the workers and warms the
-// allocator) and reports `bytes_per_call` moved per call.
-template <typename Run>
-void measure(benchmark::State& state, int64_t bytes_per_call, const Run& run) {
-  ember::bench::use_threads(state.range(0));
-  run();
-  for (auto _ : state) {
-    run();
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * bytes_per_call);
-}
-
 // A plain loop of out[i] = f(a[i], b[i]) (binary) or f(a[i]) (unary).
 template <typename F>
 void plain_binary(benchmark::State& state, F f) {
   const float* __restrict a = operands().a.data_ptr<float>();
   const float* __restrict b = operands().b.data_ptr<float>();
   float* __restrict out = operands().out.data_ptr<float>();
-  measure(state, 3 * kBytes, [&] {
+  ember::bench::measure(state, 3 * kBytes, [&] {
     plain_parallel([&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) out[i] = f(a[i], b[i]);
     });
@@ -94,7 +81,7 @@ template <typename F>
 void plain_unary(benchmark::State& state, F f) {
   const float* __restrict a = operands().a.data_ptr<float>();
   float* __restrict out = operands().out.data_ptr<float>();
-  measure(state, 2 * kBytes, [&] {
+  ember::bench::measure(state, 2 * kBytes, [&] {
     plain_parallel([&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) out[i] = f(a[i]);
     });
@@ -104,7 +91,7 @@ void plain_unary(benchmark::State& state, F f) {
 void memcpy_plain(benchmark::State& state) {
   const float* a = operands().a.data_ptr<float>();
   float* out = operands().out.data_ptr<float>();
-  measure(state, 2 * kBytes, [&] {
+  ember::bench::measure(state, 2 * kBytes, [&] {
     plain_parallel([&](int64_t begin, int64_t end) {
       std::memcpy(out + begin, a + begin, (end - begin) * sizeof(float));
     });
@@ -114,7 +101,7 @@ void memcpy_plain(benchmark::State& state) {
 // ember's out-of-place op: a fresh output each call, freed at the end of it.
 template <typename Op>
 void ember_op(benchmark::State& state, int64_t bytes_per_call, Op op) {
-  measure(state, bytes_per_call, [&] {
+  ember::bench::measure(state, bytes_per_call, [&] {
     Tensor result = op(operands().a, operands().b);
     benchmark::DoNotOptimize(result.raw_data());
   });
@@ -122,7 +109,7 @@ void ember_op(benchmark::State& state, int64_t bytes_per_call, Op op) {
 
 void add_ember_out(benchmark::State& state) {
   const Operands& o = operands();
-  measure(state, 3 * kBytes, [&] {
+  ember::bench::measure(state, 3 * kBytes, [&] {
     ember::detail::apply_binary(o.out, o.a, o.b, ember::detail::BinaryOp::Add, {1.0}, "add");
   });
 }
@@ -130,7 +117,7 @@ void add_ember_out(benchmark::State& state) {
 void add_ember_inplace(benchmark::State& state) {
   Tensor accumulator = operands().accumulator;
   const Tensor& b = operands().b;
-  measure(state, 3 * kBytes, [&] { accumulator.add_(b); });
+  ember::bench::measure(state, 3 * kBytes, [&] { accumulator.add_(b); });
 }
 
 void register_all() {

@@ -53,43 +53,30 @@ const Operands& operands() {
   return instance;
 }
 
-// Times `run` after one untimed call that wakes the workers and warms the
-// allocator, and reports `bytes_per_call` moved per call.
-template <typename Run>
-void measure(benchmark::State& state, int64_t bytes_per_call, const Run& run) {
-  ember::bench::use_threads(state.range(0));
-  run();
-  for (auto _ : state) {
-    run();
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * bytes_per_call);
-}
-
 void memcpy_plain(benchmark::State& state) {
   const Operands& o = operands();
-  measure(state, 2 * kBytes, [&] {
+  ember::bench::measure(state, 2 * kBytes, [&] {
     std::memcpy(o.copy.raw_data(), o.logits.raw_data(), static_cast<size_t>(kBytes));
   });
 }
 
 void log_softmax_forward(benchmark::State& state) {
   ember::NoGradGuard no_grad;
-  measure(state, 2 * kBytes, [] {
+  ember::bench::measure(state, 2 * kBytes, [] {
     benchmark::DoNotOptimize(ember::log_softmax(operands().logits, 1));
   });
 }
 
 void log_softmax_nll_forward(benchmark::State& state) {
   ember::NoGradGuard no_grad;
-  measure(state, 2 * kBytes, [] {
+  ember::bench::measure(state, 2 * kBytes, [] {
     const Operands& o = operands();
     benchmark::DoNotOptimize(ember::nll_loss(ember::log_softmax(o.logits, 1), o.labels));
   });
 }
 
 void log_softmax_nll_forward_backward(benchmark::State& state) {
-  measure(state, 6 * kBytes, [] {
+  ember::bench::measure(state, 6 * kBytes, [] {
     const Operands& o = operands();
     Tensor x = o.logits.detach().requires_grad_(true);
     ember::nll_loss(ember::log_softmax(x, 1), o.labels).backward();
@@ -98,7 +85,7 @@ void log_softmax_nll_forward_backward(benchmark::State& state) {
 }
 
 void cross_entropy_forward_backward(benchmark::State& state) {
-  measure(state, 4 * kBytes, [] {
+  ember::bench::measure(state, 4 * kBytes, [] {
     const Operands& o = operands();
     Tensor x = o.logits.detach().requires_grad_(true);
     ember::cross_entropy(x, o.labels).backward();

@@ -77,23 +77,10 @@ const DropOperands& drop_operands() {
   return instance;
 }
 
-// Times `run` after one untimed call (wakes the workers, warms the allocator)
-// and reports `bytes_per_call` per call.
-template <typename Run>
-void measure(benchmark::State& state, int64_t bytes_per_call, const Run& run) {
-  ember::bench::use_threads(state.range(0));
-  run();
-  for (auto _ : state) {
-    run();
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * bytes_per_call);
-}
-
 void memcpy_plain(benchmark::State& state) {
   const float* in = drop_operands().x.data_ptr<float>();
   float* out = drop_operands().out.data_ptr<float>();
-  measure(state, 2 * kDropBytes, [&] {
+  ember::bench::measure(state, 2 * kDropBytes, [&] {
     const int64_t parts = ember::get_num_threads();
     ember::parallel_for(0, parts, 1, [&](int64_t first, int64_t last) {
       for (int64_t part = first; part < last; ++part) {
@@ -107,7 +94,7 @@ void memcpy_plain(benchmark::State& state) {
 
 void batch_norm_forward(benchmark::State& state) {
   const NormOperands& o = norm_operands();
-  measure(state, 2 * kNormBytes, [&] {
+  ember::bench::measure(state, 2 * kNormBytes, [&] {
     Tensor y = ember::batch_norm(o.x, o.running_mean, o.running_var, o.weight, o.bias, true);
     benchmark::DoNotOptimize(y.raw_data());
   });
@@ -118,7 +105,7 @@ void batch_norm_forward_backward(benchmark::State& state) {
   Tensor x = o.x.detach().requires_grad_(true);
   Tensor weight = o.weight.detach().requires_grad_(true);
   Tensor bias = o.bias.detach().requires_grad_(true);
-  measure(state, 5 * kNormBytes, [&] {
+  ember::bench::measure(state, 5 * kNormBytes, [&] {
     x.zero_grad();
     weight.zero_grad();
     bias.zero_grad();
@@ -130,7 +117,7 @@ void batch_norm_forward_backward(benchmark::State& state) {
 
 void batch_norm_eval_forward(benchmark::State& state) {
   const NormOperands& o = norm_operands();
-  measure(state, 2 * kNormBytes, [&] {
+  ember::bench::measure(state, 2 * kNormBytes, [&] {
     Tensor y = ember::batch_norm(o.x, o.running_mean, o.running_var, o.weight, o.bias, false);
     benchmark::DoNotOptimize(y.raw_data());
   });
@@ -140,7 +127,7 @@ void dropout_forward(benchmark::State& state) {
   const DropOperands& o = drop_operands();
   ember::Generator generator(3);
   // x in, y out, the mask (one byte per element) out.
-  measure(state, 2 * kDropBytes + kDropNumel, [&] {
+  ember::bench::measure(state, 2 * kDropBytes + kDropNumel, [&] {
     Tensor y = ember::dropout(o.x, 0.5, true, &generator);
     benchmark::DoNotOptimize(y.raw_data());
   });
@@ -151,7 +138,7 @@ void dropout_forward_backward(benchmark::State& state) {
   ember::Generator generator(4);
   Tensor x = o.x.detach().requires_grad_(true);
   // Forward as above; backward: g and the mask in, gx out.
-  measure(state, 4 * kDropBytes + 2 * kDropNumel, [&] {
+  ember::bench::measure(state, 4 * kDropBytes + 2 * kDropNumel, [&] {
     x.zero_grad();
     Tensor y = ember::dropout(x, 0.5, true, &generator);
     y.backward(o.grad);

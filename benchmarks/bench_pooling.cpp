@@ -47,22 +47,9 @@ const Tensor& upstream() {
   return g;
 }
 
-// Times `run` after one untimed call that wakes the workers and warms the
-// allocator's cache.
-template <typename Run>
-void measure(benchmark::State& state, int64_t bytes_per_call, const Run& run) {
-  ember::bench::use_threads(state.range(0));
-  run();
-  for (auto _ : state) {
-    run();
-    benchmark::ClobberMemory();
-  }
-  state.SetBytesProcessed(state.iterations() * bytes_per_call);
-}
-
 void forward(benchmark::State& state) {
   ember::NoGradGuard no_grad;
-  measure(state, 4 * kInput + 4 * kOutput, [] {
+  ember::bench::measure(state, 4 * kInput + 4 * kOutput, [] {
     Tensor y = ember::max_pool2d(input(), {2});
     benchmark::DoNotOptimize(y.raw_data());
   });
@@ -71,7 +58,7 @@ void forward(benchmark::State& state) {
 void forward_backward(benchmark::State& state) {
   Tensor x = input().detach().requires_grad_(true);
   const int64_t bytes = 4 * kInput + 12 * kOutput + 12 * kOutput + 4 * kInput;
-  measure(state, bytes, [&] {
+  ember::bench::measure(state, bytes, [&] {
     Tensor y = ember::max_pool2d(x, {2});
     y.backward(upstream());
     benchmark::DoNotOptimize(x.grad().raw_data());
@@ -83,7 +70,7 @@ void memcpy_plain(benchmark::State& state) {
   Tensor out = ember::empty(kInputShape);
   const float* source = input().data_ptr<float>();
   float* target = out.data_ptr<float>();
-  measure(state, 2 * 4 * kInput, [&] {
+  ember::bench::measure(state, 2 * 4 * kInput, [&] {
     int64_t parts = ember::get_num_threads();
     ember::parallel_for(0, parts, 1, [&](int64_t first, int64_t last) {
       for (int64_t part = first; part < last; ++part) {
