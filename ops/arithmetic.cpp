@@ -64,8 +64,7 @@ std::pair<Tensor, Tensor> promoted(const Tensor& a, const Tensor& b, bool floati
 // scalar and become float32 otherwise.
 Tensor scalar_like(const Tensor& x, double value) {
   DType dtype = x.dtype();
-  bool whole = std::isfinite(value) && std::nearbyint(value) == value && std::abs(value) < 9.2e18;
-  if (!is_floating(dtype) && !whole) dtype = kFloat32;
+  if (!is_floating(dtype) && !detail::is_exact_int64(value)) dtype = kFloat32;
   if (dtype == kBool) dtype = kInt64;
   return scalar_tensor(value, dtype);
 }
@@ -152,15 +151,11 @@ Tensor& binary_out(Tensor& out, const Tensor& a, const Tensor& b, BinaryOp op, d
               "autograd; an operand requires grad");
   auto [x, y] = promoted(a, b, op == BinaryOp::Div);
   Shape shape = broadcast_shapes(x.shape(), y.shape(), name);
-  for (int64_t d = 0; d < out.dim(); ++d) {
-    EMBER_CHECK(out.stride(d) != 0 || out.size(d) <= 1, name, ": out ", out.shape(),
-                " has expanded (stride 0) dims; several elements share one memory location");
-  }
+  detail::check_writable(out, name);
+
   // Inputs overlapping out in another layout are read from a copy.
   auto staged = [&](const Tensor& input) {
-    bool same_layout = input.shape() == out.shape() && input.strides() == out.strides() &&
-                       input.offset() == out.offset();
-    return input.storage() == out.storage() && !same_layout ? input.clone() : input;
+    return detail::overlaps_differently(input, out) ? input.clone() : input;
   };
   x = staged(x);
   y = staged(y);

@@ -4,6 +4,7 @@
 #include "framework/autograd/grad_mode.h"
 #include "framework/autograd/node.h"
 #include "framework/dispatch.h"
+#include "ops/detail/pointwise.h"
 #include "ops/detail/strided_loop.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
@@ -123,11 +124,7 @@ Tensor& Tensor::copy_(const Tensor& source) {
               source.shape(), " does not broadcast to the destination ", shape());
   bool source_requires_grad = any_requires_grad({&source}) && is_floating(dtype());
   check_inplace(*this, "copy_", source_requires_grad);
-  for (int64_t d = 0; d < dim(); ++d) {
-    EMBER_CHECK(stride(d) != 0 || size(d) <= 1, "copy_: the destination ", shape(),
-                " has expanded (stride 0) dims, so several elements share one memory "
-                "location; call clone() first");
-  }
+  detail::check_writable(*this, "copy_");
   if (storage() == source.storage() && !same(source)) {
     // Overlapping storage: go through a temporary so no element is read after
     // it was overwritten.

@@ -20,20 +20,12 @@ using detail::UnaryOp;
 
 namespace {
 
-void check_writable(const Tensor& self, const char* op) {
-  for (int64_t d = 0; d < self.dim(); ++d) {
-    EMBER_CHECK(self.stride(d) != 0 || self.size(d) <= 1, op, ": the tensor ", self.shape(),
-                " has expanded (stride 0) dims, so several elements share one memory "
-                "location; call clone() before writing into it");
-  }
-}
-
 template <typename OutOfPlace, typename Direct>
 Tensor& update(Tensor& self, const char* op, const Tensor& other, const OutOfPlace& out_of_place,
                const Direct& direct) {
   bool other_requires_grad = other.defined() && any_requires_grad({&other});
   check_inplace(self, op, other_requires_grad);
-  check_writable(self, op);
+  detail::check_writable(self, op);
 
   if (other_requires_grad || (GradMode::is_enabled() && self.requires_grad())) {
     Tensor result = out_of_place(self.clone());
@@ -62,9 +54,7 @@ Tensor& update(Tensor& self, const char* op, const Tensor& other, const OutOfPla
 // An operand that overlaps self in a different layout (a.add_(a.t())) is
 // copied first, so no element is read after it was overwritten.
 Tensor operand_for(const Tensor& self, const Tensor& other, const char* op) {
-  bool same_layout = other.shape() == self.shape() && other.strides() == self.strides() &&
-                     other.offset() == self.offset();
-  if (other.storage() == self.storage() && !same_layout) {
+  if (detail::overlaps_differently(other, self)) {
     NoGradGuard no_grad;
     return operand_for(self, other.clone(), op);
   }
@@ -133,8 +123,8 @@ namespace {
 
 // A scalar for an in-place op: refused when self's integer dtype cannot hold it.
 Tensor inplace_scalar(const Tensor& self, double value, const char* op) {
-  bool whole = std::isfinite(value) && std::nearbyint(value) == value && std::abs(value) < 9.2e18;
-  EMBER_CHECK(is_floating(self.dtype()) || whole, op, ": result type float can't be cast to ",
+  EMBER_CHECK(is_floating(self.dtype()) || detail::is_exact_int64(value), op,
+              ": result type float can't be cast to ",
               dtype_name(self.dtype()), " in place (scalar ", value, ")");
   return scalar_tensor(value, self.dtype());
 }
@@ -147,15 +137,18 @@ Tensor& Tensor::mul_(double value) { return mul_(inplace_scalar(*this, value, "m
 Tensor& Tensor::div_(double value) { return div_(inplace_scalar(*this, value, "div_")); }
 
 Tensor& Tensor::relu_() {
-  return unary_update(*this, UnaryOp::Relu, {}, "relu_", [](const Tensor& x) { return ember::relu(x); });
+  return unary_update(*this, UnaryOp::Relu, {}, "relu_",
+                      [](const Tensor& x) { return ember::relu(x); });
 }
 
 Tensor& Tensor::neg_() {
-  return unary_update(*this, UnaryOp::Neg, {}, "neg_", [](const Tensor& x) { return ember::neg(x); });
+  return unary_update(*this, UnaryOp::Neg, {}, "neg_",
+                      [](const Tensor& x) { return ember::neg(x); });
 }
 
 Tensor& Tensor::exp_() {
-  return unary_update(*this, UnaryOp::Exp, {}, "exp_", [](const Tensor& x) { return ember::exp(x); });
+  return unary_update(*this, UnaryOp::Exp, {}, "exp_",
+                      [](const Tensor& x) { return ember::exp(x); });
 }
 
 Tensor& Tensor::sqrt_() {

@@ -1,6 +1,7 @@
 // Drivers that run the vectorized pointwise kernels over any layout.
 
 #include <algorithm>
+#include <cmath>
 
 #include "framework/autograd/grad_mode.h"
 #include "framework/dispatch.h"
@@ -152,6 +153,24 @@ Tensor converted(const Tensor& x, DType dtype) {
   Tensor result = empty(x.shape(), dtype);
   copy_into(result, x);
   return result;
+}
+
+void check_writable(const Tensor& target, const char* op) {
+  for (int64_t d = 0; d < target.dim(); ++d) {
+    EMBER_CHECK(target.stride(d) != 0 || target.size(d) <= 1, op, ": the written tensor ",
+                target.shape(), " has expanded (stride 0) dims, so several elements share one "
+                "memory location; call clone() before writing into it");
+  }
+}
+
+bool overlaps_differently(const Tensor& input, const Tensor& target) {
+  bool same_layout = input.shape() == target.shape() && input.strides() == target.strides() &&
+                     input.offset() == target.offset();
+  return input.storage() == target.storage() && !same_layout;
+}
+
+bool is_exact_int64(double value) {
+  return std::isfinite(value) && std::nearbyint(value) == value && std::abs(value) < 9.2e18;
 }
 
 }  // namespace ember::detail

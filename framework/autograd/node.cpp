@@ -162,7 +162,8 @@ void check_inplace(const Tensor& self, const char* op, bool other_requires_grad)
                         "in NoGradGuard or work on a clone");
   }
   bool tracked = self.requires_grad() || other_requires_grad;
-  int64_t other_views = self.storage()->tracked_views() - (self.unsafe_impl()->tracked_view ? 1 : 0);
+  int64_t own_view = self.unsafe_impl()->tracked_view ? 1 : 0;
+  int64_t other_views = self.storage()->tracked_views() - own_view;
   if (tracked && other_views > 0) {
     detail::throw_error(op, ": the tensor ", self.shape(), " has views that take part in "
                         "autograd, and in-place changes are not propagated to their "

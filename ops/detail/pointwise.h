@@ -22,4 +22,15 @@ Tensor binary_kernel_op(const Tensor& a, const Tensor& b, BinaryOp op,
 // The input converted to `dtype` without recording a graph.
 Tensor converted(const Tensor& x, DType dtype);
 
+// Throws naming `op` when `target` has expanded (stride 0) dims: several of its
+// elements share one memory location, so a write to it has no single result.
+void check_writable(const Tensor& target, const char* op);
+
+// True when `input` shares storage with `target` in a different layout, so a
+// pointwise write into target could overwrite elements before they are read.
+bool overlaps_differently(const Tensor& input, const Tensor& target);
+
+// True when `value` converts to int64 exactly (finite, whole, in range).
+bool is_exact_int64(double value);
+
 }  // namespace ember::detail
