@@ -192,6 +192,25 @@ Tensor& Tensor::detach_() {
   return *this;
 }
 
+void Tensor::set_data(const Tensor& source) const {
+  TensorImpl& self = impl();
+  EMBER_CHECK(!self.is_view, "set_data: the tensor ", self.shape,
+              " is a view; only a tensor that owns its storage can be repointed");
+  EMBER_CHECK(is_leaf(), "set_data: the tensor ", self.shape,
+              " is the result of an op; only leaves can be repointed");
+  const TensorImpl& other = *source.impl_ptr();
+  AutogradMeta* meta = self.autograd.get();
+  if (meta != nullptr && (other.dtype != self.dtype || other.shape != self.shape)) {
+    meta->grad = Tensor();
+  }
+
+  self.storage = other.storage;
+  self.shape = other.shape;
+  self.strides = other.strides;
+  self.offset = other.offset;
+  self.dtype = other.dtype;
+}
+
 void Tensor::register_hook(GradHook hook) const {
   EMBER_CHECK(requires_grad(), "register_hook: the tensor ", shape(),
               " does not require grad, so no gradient will reach the hook");

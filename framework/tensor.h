@@ -97,6 +97,11 @@ class Tensor {
   // A tensor sharing storage with this one, cut from the graph.
   Tensor detach() const;
   Tensor& detach_();
+  // Points this leaf at `source`'s elements, shape and dtype while keeping its
+  // identity, so every handle (a module's member, an optimizer's list) sees the
+  // change; `module.to(kFloat64)` relies on it. The gradient is dropped when the
+  // dtype or shape changes. Throws for views and non-leaf tensors.
+  void set_data(const Tensor& source) const;
   void register_hook(GradHook hook) const;
   // Sets the gradient of this leaf to undefined (set_to_none) or zero.
   void zero_grad(bool set_to_none = true) const;
