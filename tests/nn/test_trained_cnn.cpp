@@ -38,7 +38,6 @@ TEST_CASE("A CNN trained in PyTorch reproduces its logits in ember", "[nn][parit
   Tensor expected = probe.at("logits");
   REQUIRE(logits.shape() == expected.shape());
   const double max_error = (logits - expected).abs().max().item();
-  CHECK(max_error < 1e-4);
-  INFO("largest logit difference " << max_error);
+  CHECK(max_error < 1e-5);  // float32 sums in a different order; 1.8e-6 seen
   CHECK(logits.argmax(1).to_vector<int64_t>() == expected.argmax(1).to_vector<int64_t>());
 }
