@@ -4,7 +4,9 @@
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+#include <tbb/task_group.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -21,7 +23,14 @@ struct ThreadPool {
   int num_threads = 1;
   std::unique_ptr<tbb::global_control> control;
   std::unique_ptr<tbb::task_arena> arena;
+  // TaskGroup's tasks: a second arena over the same bounded workers, so a
+  // thread waiting inside parallel_for never picks up a background task.
+  std::unique_ptr<tbb::task_arena> background;
 };
+
+// Tasks queued by TaskGroups and not yet waited for; the arenas must not be
+// replaced under them.
+std::atomic<int64_t> g_background_pending{0};
 
 thread_local bool t_in_parallel_region = false;
 
@@ -45,12 +54,14 @@ int default_num_threads() {
 }
 
 void configure(ThreadPool& pool, int num_threads) {
+  pool.background.reset();
   pool.arena.reset();
   pool.control.reset();
   pool.num_threads = num_threads;
   pool.control = std::make_unique<tbb::global_control>(
       tbb::global_control::max_allowed_parallelism, num_threads);
   pool.arena = std::make_unique<tbb::task_arena>(num_threads);
+  pool.background = std::make_unique<tbb::task_arena>(num_threads);
   // Every GEMM runs inside one of our tasks or on the calling thread, so
   // OpenBLAS's own pool would only compete with oneTBB's workers.
   blas::set_serial();
@@ -72,12 +83,65 @@ void set_num_threads(int num_threads) {
   EMBER_CHECK(num_threads >= 1, "set_num_threads: expected at least 1 thread, got ",
               num_threads);
   std::lock_guard<std::mutex> lock(g_pool_mutex);
+  int64_t pending = g_background_pending.load();
+  EMBER_CHECK(pending == 0, "set_num_threads: ", pending, " background tasks (a DataLoader "
+              "iteration) are still pending; finish or destroy the iterator first");
   configure(pool(), num_threads);
 }
 
 int get_num_threads() { return pool().num_threads; }
 
 bool in_parallel_region() { return t_in_parallel_region; }
+
+struct TaskGroup::Impl {
+  tbb::task_arena* arena = nullptr;  // fixed while pending > 0
+  tbb::task_group group;
+  int64_t pending = 0;
+
+  void finish() {
+    g_background_pending -= pending;
+    pending = 0;
+  }
+};
+
+TaskGroup::TaskGroup() : impl_(std::make_unique<Impl>()) {}
+
+TaskGroup::~TaskGroup() {
+  if (impl_->pending == 0) return;
+  try {
+    impl_->arena->execute([&] {
+      impl_->group.cancel();
+      impl_->group.wait();
+    });
+  } catch (...) {
+    // Dropped, as documented: a destructor cannot rethrow.
+  }
+  impl_->finish();
+}
+
+void TaskGroup::run(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(g_pool_mutex);
+    if (impl_->pending == 0) impl_->arena = pool().background.get();
+    ++impl_->pending;
+    ++g_background_pending;
+  }
+  impl_->arena->execute([&] {
+    impl_->group.run([body = std::move(task)] {
+      RegionFlag flag;
+      body();
+    });
+  });
+}
+
+void TaskGroup::wait() {
+  if (impl_->pending == 0) return;
+  struct Finish {
+    Impl& impl;
+    ~Finish() { impl.finish(); }
+  } finish{*impl_};
+  impl_->arena->execute([&] { impl_->group.wait(); });
+}
 
 namespace detail {
 

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -17,6 +19,33 @@ int get_num_threads();
 // True inside a task of parallel_for; nested loops there run serially, so a
 // kernel never parallelizes in two places at once.
 bool in_parallel_region();
+
+// Work that ember's threads do while the caller goes on; the data loader
+// assembles the next batches this way during a training step. The tasks run in
+// an arena of their own, so a parallel_for of the step never waits behind a
+// batch, on the same worker threads that set_num_threads bounds: with one
+// thread there is no worker and the tasks run inside wait(), on the caller's
+// thread. Inside a task, parallel_for runs inline (a task is one thread's work).
+// set_num_threads throws while any group has tasks that wait() has not seen.
+class TaskGroup {
+ public:
+  TaskGroup();
+  // Cancels the tasks that have not started and waits for the running ones;
+  // their exceptions are dropped.
+  ~TaskGroup();
+  TaskGroup(const TaskGroup&) = delete;
+  TaskGroup& operator=(const TaskGroup&) = delete;
+
+  // Queues `task`; a worker thread may start it at once.
+  void run(std::function<void()> task);
+  // Returns when every queued task has finished, running pending ones on this
+  // thread meanwhile. Rethrows the first exception a task threw.
+  void wait();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Elementwise work below this many elements stays on one thread: waking a
 // worker costs ~1-2 us, about what a memory-bound op spends on 32K floats.
