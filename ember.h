@@ -2,6 +2,7 @@
 
 // Everything a program needs from ember.
 
+#include "data/data.h"
 #include "framework/autograd/grad_mode.h"
 #include "framework/autograd/node.h"
 #include "framework/blas.h"
