@@ -42,3 +42,4 @@
 #include "nn/normalization.h"
 #include "nn/pooling.h"
 #include "nn/sequential.h"
+#include "optim/optim.h"

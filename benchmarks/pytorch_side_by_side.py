@@ -138,6 +138,34 @@ def norm_case(kind):
     return make
 
 
+# PyTorch's defaults (foreach unset: 1.13 then takes the per-tensor loop), as
+# bench_optim.cpp's workloads.
+OPTIMIZERS = {
+    "sgd": lambda params: torch.optim.SGD(params, lr=0.01),
+    "sgd_momentum": lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9),
+    "adagrad": torch.optim.Adagrad,
+    "adadelta": torch.optim.Adadelta,
+    "rmsprop": torch.optim.RMSprop,
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "nadam": torch.optim.NAdam,
+    "radam": torch.optim.RAdam,
+}
+
+
+def optim_case(name):
+    """One step() over 10M float32 parameters with gradients in place."""
+    def make():
+        generator = torch.Generator().manual_seed(5)
+        params = []
+        for shape in ((4000, 1000), (4000, 1000), (2000, 1000)):
+            p = (torch.randn(shape, generator=generator) * 0.05).requires_grad_()
+            p.grad = torch.randn(shape, generator=generator) * 0.01
+            params.append(p)
+        return OPTIMIZERS[name](params).step
+    return make
+
+
 # ember benchmark name -> (program, PyTorch factory)
 WORKLOADS = {}
 for name, (x_shape, w_shape, stride, padding) in CONV_WORKLOADS.items():
@@ -152,6 +180,8 @@ for kind in ("log_softmax/forward", "log_softmax_nll/forward",
 for kind in ("batch_norm/forward", "batch_norm/forward_backward", "batch_norm/eval_forward",
              "dropout/forward", "dropout/forward_backward"):
     WORKLOADS[kind] = ("norm", norm_case(kind))
+for name in OPTIMIZERS:
+    WORKLOADS["optim/" + name] = ("optim", optim_case(name))
 
 
 # ---- timing ----

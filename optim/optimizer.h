@@ -33,8 +33,8 @@ class Optimizer {
 
   // The momentum a one-cycle schedule drives: `momentum` for SGD and RMSprop,
   // beta1 for the Adam family; nullopt where the algorithm has none.
-  virtual std::optional<double> momentum(size_t group) const { return std::nullopt; }
-  virtual void set_momentum(size_t group, double value) {}
+  virtual std::optional<double> momentum(size_t /*group*/) const { return std::nullopt; }
+  virtual void set_momentum(size_t /*group*/, double /*value*/) {}
 
   // Per-parameter state (tensors "state.<index>.<name>", the index counting
   // parameters across groups in order, as PyTorch does) and group options (metadata).
