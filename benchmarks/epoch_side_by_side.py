@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""One training epoch of the Fashion-MNIST CNN, ember beside PyTorch 1.13.
+
+    benchmarks/epoch_side_by_side.py [--batches 64,256] [--threads 1,2] [--rounds 3]
+                                     [--limit 16000] [--build build]
+
+Runs examples/fashion_mnist (ember) and tools/fashion_mnist_pytorch.py (the
+same model, Adam, batch and thread count, with PyTorch's fastest input path:
+tensors indexed in memory) for one epoch each, alternating the two sides for
+every configuration and round so both sample the same stretches of a noisy
+machine. Reads the training images per second each side prints for its epoch
+and prints medians with min and max, and the ratio ember / PyTorch. `--limit`
+trains on the first N images to keep a round short; 0 means all 55,000.
+Needs the example built (`cmake --build build --target fashion_mnist`) and
+Debian's dataset-fashion-mnist and python3-torch packages.
+"""
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RATE = re.compile(r"^epoch 1/1 .* (\d+) img/s", re.MULTILINE)
+
+
+def images_per_second(command):
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+    found = RATE.search(result.stdout)
+    if result.returncode != 0 or found is None:
+        sys.exit(f"{' '.join(command)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    return float(found.group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", default="64,256")
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--limit", type=int, default=16000)
+    parser.add_argument("--build", default=os.path.join(REPO, "build"))
+    args = parser.parse_args()
+
+    example = os.path.join(args.build, "examples", "fashion_mnist")
+    rows = []
+    for threads in [int(t) for t in args.threads.split(",")]:
+        for batch in [int(b) for b in args.batches.split(",")]:
+            common = ["--epochs", "1", "--batch-size", str(batch), "--threads", str(threads),
+                      "--limit", str(args.limit)]
+            ember_rates, torch_rates = [], []
+            for _ in range(args.rounds):
+                torch_rates.append(images_per_second(
+                    ["/usr/bin/python3", "tools/fashion_mnist_pytorch.py", "--log-every", "0"]
+                    + common))
+                ember_rates.append(images_per_second(
+                    [example, "--checkpoint", "/tmp/ember_epoch_bench.safetensors",
+                     "--csv", "/tmp/ember_epoch_bench.csv"] + common))
+            rows.append((batch, threads, ember_rates, torch_rates))
+            print(f"batch {batch} threads {threads}: ember {statistics.median(ember_rates):.0f} "
+                  f"img/s, pytorch {statistics.median(torch_rates):.0f} img/s", flush=True)
+
+    print("\n| batch | threads | ember img/s (min–max) | PyTorch img/s (min–max) | ember / PyTorch |")
+    print("|---:|---:|---:|---:|---:|")
+    for batch, threads, ember_rates, torch_rates in rows:
+        ember_median, torch_median = statistics.median(ember_rates), statistics.median(torch_rates)
+        print(f"| {batch} | {threads} | {ember_median:.0f} ({min(ember_rates):.0f}–"
+              f"{max(ember_rates):.0f}) | {torch_median:.0f} ({min(torch_rates):.0f}–"
+              f"{max(torch_rates):.0f}) | {ember_median / torch_median:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
