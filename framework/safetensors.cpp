@@ -563,6 +563,7 @@ void read_exact(int fd, void* destination, size_t count, uint64_t at, const std:
 
 void save_safetensors(const StateDict& dict, const std::string& path) {
   const std::string where = "save_safetensors: '" + path + "': ";
+  EMBER_CHECK(!path.empty() && path.back() != '/', where, "the path names no file");
   Layout layout = plan_layout(dict, where);
 
   TempFile temp(path, where);

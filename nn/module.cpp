@@ -221,6 +221,8 @@ void Module::apply(const std::function<void(Module&)>& fn) {
 }
 
 void Module::to(DType dtype) {
+  EMBER_CHECK(is_floating(dtype), name(), ".to: only floating dtypes (float32, float64) are "
+              "accepted, got ", dtype_name(dtype), "; integer parameters cannot train");
   NoGradGuard no_grad;
   auto convert = [dtype](const Tensor& tensor) {
     if (!tensor.defined() || !tensor.is_floating_point() || tensor.dtype() == dtype) return;
@@ -261,10 +263,14 @@ LoadResult Module::load_state_dict(const StateDict& state, bool strict) {
     const Tensor* source = state.find(key);
     if (source == nullptr) {
       result.missing_keys.push_back(key);
+    } else if (!source->defined()) {
+      mismatched.push_back("'" + key + "': the checkpoint's tensor is undefined");
     } else if (source->shape() != target.shape()) {
       mismatched.push_back("'" + key + "': checkpoint " + format_shape(source->shape()) +
                            " vs module " + format_shape(target.shape()));
     } else if (source->is_floating_point() != target.is_floating_point()) {
+      // float32 and float64 convert into each other, as in PyTorch; integer
+      // state (num_batches_tracked) and floating state do not.
       mismatched.push_back("'" + key + "': checkpoint dtype " + dtype_name(source->dtype()) +
                            " vs module " + dtype_name(target.dtype()));
     }
@@ -275,7 +281,7 @@ LoadResult Module::load_state_dict(const StateDict& state, bool strict) {
 
   std::string problems;
   if (!mismatched.empty()) {
-    problems += "\n  size mismatch: ";
+    problems += "\n  mismatched: ";
     for (size_t i = 0; i < mismatched.size(); ++i) problems += (i ? ", " : "") + mismatched[i];
   }
   if (strict && !result.missing_keys.empty()) {

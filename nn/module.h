@@ -92,16 +92,19 @@ class Module : public std::enable_shared_from_this<Module> {
   // Calls fn on every descendant, then on this module (PyTorch's order).
   void apply(const std::function<void(Module&)>& fn);
   // Converts every floating parameter and buffer (and gradient) to `dtype` in
-  // place: tensors keep their identity, so optimizers built before still see them.
+  // place: tensors keep their identity, so optimizers built before still see
+  // them (and convert their state at the next step). Throws ember::Error for a
+  // dtype that is not floating.
   void to(DType dtype);
 
   // Parameters and persistent buffers under dotted names, sharing storage
   // with the module (detached: no autograd history).
   StateDict state_dict() const;
-  // Copies values from `state` into the parameters and buffers. Throws
-  // ember::Error listing every missing, unexpected and mis-shaped key; with
-  // strict=false, missing and unexpected keys are returned instead, but a
-  // shape or dtype mismatch still throws.
+  // Copies values from `state` into the parameters and buffers, converting
+  // float32 and float64 into each other as PyTorch does. Throws ember::Error
+  // listing every missing, unexpected and mis-shaped key; with strict=false,
+  // missing and unexpected keys are returned instead, but a shape mismatch or
+  // integer state for floating (or the reverse) still throws.
   LoadResult load_state_dict(const StateDict& state, bool strict = true);
 
   // The module tree as PyTorch prints it.

@@ -60,8 +60,13 @@ void LRScheduler::step() {
     --last_epoch_;  // a schedule that cannot go on stays where it was
     throw;
   }
+  try {
+    apply_lrs(lrs);
+  } catch (...) {
+    --last_epoch_;
+    throw;
+  }
   ++step_count_;
-  apply_lrs(lrs);
 }
 
 void LRScheduler::check_groups() const {
@@ -72,7 +77,17 @@ void LRScheduler::check_groups() const {
 
 void LRScheduler::apply_lrs(const std::vector<double>& lrs) {
   EMBER_ASSERT(lrs.size() == num_groups());
-  for (size_t group = 0; group < lrs.size(); ++group) optimizer_.set_lr(group, lrs[group]);
+
+  // All or nothing: a rate the optimizer refuses (NaN from a lambda, say)
+  // leaves every group at its previous rate.
+  std::vector<double> previous(lrs.size());
+  for (size_t group = 0; group < lrs.size(); ++group) previous[group] = optimizer_.lr(group);
+  try {
+    for (size_t group = 0; group < lrs.size(); ++group) optimizer_.set_lr(group, lrs[group]);
+  } catch (...) {
+    for (size_t group = 0; group < lrs.size(); ++group) optimizer_.set_lr(group, previous[group]);
+    throw;
+  }
   last_lr_ = lrs;
 }
 

@@ -132,6 +132,8 @@ const ParamGroup<Options>& OptimizerWithOptions<Options, State>::at(size_t group
 template <class Options, class State>
 void OptimizerWithOptions<Options, State>::set_options(size_t group, const Options& options) {
   at(group);
+  EMBER_CHECK(std::isfinite(options.lr), name_, ": invalid learning rate ", options.lr,
+              " for group ", group, "; expected a finite lr >= 0");
   options.validate();
   groups_[group].options = options;
 }
@@ -179,6 +181,8 @@ template <class Options, class State>
 void OptimizerWithOptions<Options, State>::add_param_group(std::vector<Tensor> params,
                                                            const Options& options) {
   options.validate();
+  EMBER_CHECK(std::isfinite(options.lr), name_, ": invalid learning rate ", options.lr,
+              "; expected a finite lr >= 0");
   std::unordered_set<const TensorImpl*> seen;
   for (const Group& group : groups_) {
     for (const Tensor& param : group.params) seen.insert(param.unsafe_impl());
@@ -213,15 +217,16 @@ void OptimizerWithOptions<Options, State>::for_each_param_with_grad(const Update
                   ": gradient of parameter ", index - 1, " is ", dtype_name(grad.dtype()), " ",
                   grad.shape(), " but the parameter is ", dtype_name(param.dtype()), " ",
                   param.shape());
-      // A parameter converted in place (to another dtype, say) no longer fits its state.
-      State::for_each_field(state, [&](const char* name, const auto& value, bool) {
+      // A parameter converted in place by module.to(dtype) takes its state
+      // along, as PyTorch's in-place updates do; a reshaped one no longer fits.
+      State::for_each_field(state, [&](const char* name, auto& value, bool) {
         if constexpr (std::is_same_v<std::decay_t<decltype(value)>, Tensor>) {
-          EMBER_CHECK(!value.defined() ||
-                      (value.shape() == param.shape() && value.dtype() == param.dtype()),
-                      name_, ": state '", name, "' of parameter ", index - 1, " is ",
-                      dtype_name(value.dtype()), " ", value.shape(), " but the parameter is ",
-                      dtype_name(param.dtype()), " ", param.shape(),
+          if (!value.defined()) return;
+          EMBER_CHECK(value.shape() == param.shape(), name_, ": state '", name,
+                      "' of parameter ", index - 1, " is ", value.shape(),
+                      " but the parameter is ", param.shape(),
                       "; build a new optimizer after changing parameters");
+          if (value.dtype() != param.dtype()) value = value.to(param.dtype());
         }
       });
       update(param, grad, state, group.options);

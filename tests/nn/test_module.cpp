@@ -7,6 +7,7 @@
 #include "nn/module_holder.h"
 #include "nn/module_list.h"
 #include "nn/sequential.h"
+#include "optim/adam.h"
 
 using namespace ember;
 
@@ -187,4 +188,27 @@ TEST_CASE("Containers: Sequential, ModuleList, ModuleDict", "[nn]") {
   CHECK(dict->at<AffineImpl>("b").weight.shape() == Shape{2, 1});
   CHECK_THROWS_WITH((*dict)["c"], Catch::Contains("no module named 'c'") && Catch::Contains("'a'"));
   CHECK_THROWS_WITH(dict->insert("a", Affine(1, 1)), Catch::Contains("already taken"));
+}
+
+TEST_CASE("Module: to() refuses integer dtypes and optimizers follow a dtype change", "[nn]") {
+  Net net;
+  CHECK_THROWS_WITH(net->to(kInt64), Catch::Contains("only floating dtypes"));
+  CHECK(net->head->weight.dtype() == kFloat32);
+
+  optim::Adam optimizer(net->parameters(), {.lr = 1e-2});
+  net(randn({2, 4})).sum().backward();
+  optimizer.step();
+  net->to(kFloat64);
+  optimizer.zero_grad();
+  net(randn({2, 4}, kFloat64)).sum().backward();
+  optimizer.step();
+  CHECK(optimizer.state_dict().at("state.0.exp_avg").dtype() == kFloat64);
+}
+
+TEST_CASE("Module: load_state_dict names an undefined tensor", "[nn]") {
+  Net net;
+  StateDict state = net->state_dict();
+  state.set("head.bias", Tensor());
+  CHECK_THROWS_WITH(net->load_state_dict(state), Catch::Contains("'head.bias'") &&
+                                                     Catch::Contains("undefined"));
 }

@@ -584,3 +584,17 @@ TEST_CASE("a training checkpoint resumes SGD and its schedule to the same number
   CHECK(scheduler.get_last_lr() == straight_scheduler.get_last_lr());
   CHECK(resumed.to_vector<double>() == straight.to_vector<double>());
 }
+
+TEST_CASE("LambdaLR: a rate the optimizer refuses leaves the schedule where it was",
+          "[optim]") {
+  ember::Tensor param = ember::zeros({2}, ember::TensorOptions(ember::kFloat32, true));
+  ember::optim::SGD optimizer({param}, {.lr = 0.1});
+  ember::optim::LambdaLR scheduler(optimizer, [](int64_t epoch) {
+    return epoch < 2 ? 1.0 : std::nan("");
+  });
+  scheduler.step();
+  CHECK_THROWS_WITH(scheduler.step(), Catch::Contains("invalid learning rate"));
+  CHECK(scheduler.last_epoch() == 1);
+  CHECK(optimizer.lr(0) == 0.1);
+  CHECK_THROWS_WITH(optimizer.set_lr(0, INFINITY), Catch::Contains("finite"));
+}
