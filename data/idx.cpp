@@ -166,6 +166,10 @@ IdxArray read_idx_raw(const std::string& path) {
   EMBER_CHECK(file.read(&extra, 1) == 0, "read_idx: ", path, " has bytes after the ", total,
               " bytes of data its header ", array.shape, " describes; the header or the"
               " file is corrupt");
+  // A gzip stream cut inside its trailer still yields every byte, but its CRC
+  // went unchecked, so the data cannot be trusted.
+  EMBER_CHECK(!file.ended_early(), "read_idx: ", path, " is truncated: its gzip stream ends "
+              "before the trailer (CRC-32 and length), so its data cannot be verified");
 
   to_host_order(array.bytes, element_size);
   return array;

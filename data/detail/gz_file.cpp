@@ -68,6 +68,8 @@ std::string read_whole_file(const std::string& path, const char* what) {
     contents.append(buffer, got);
     if (got < sizeof(buffer)) break;
   }
+  EMBER_CHECK(!file.ended_early(), what, ": ", path, " is truncated: its gzip stream ends "
+              "early, so rows may be missing");
   return contents;
 }
 
