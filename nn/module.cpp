@@ -76,7 +76,8 @@ Tensor Module::register_parameter(const std::string& name, Tensor tensor, bool r
   check_new_name(name, "parameter");
   EMBER_CHECK(tensor.defined(), Module::name(), ": parameter '", name, "' is undefined");
   EMBER_CHECK(tensor.is_floating_point() || !requires_grad, Module::name(), ": parameter '",
-              name, "' has dtype ", dtype_name(tensor.dtype()), "; only floating tensors can require grad");
+              name, "' has dtype ", dtype_name(tensor.dtype()),
+              "; only floating tensors can require grad");
   EMBER_CHECK(tensor.is_leaf(), Module::name(), ": parameter '", name,
               "' is the result of an op; register a leaf (call detach() first)");
   tensor.requires_grad_(requires_grad);
@@ -290,7 +291,8 @@ LoadResult Module::load_state_dict(const StateDict& state, bool strict) {
   if (strict && !result.unexpected_keys.empty()) {
     problems += "\n  unexpected keys: " + join_keys(result.unexpected_keys);
   }
-  EMBER_CHECK(problems.empty(), Module::name(), ".load_state_dict: the state does not fit this module:",
+  EMBER_CHECK(problems.empty(), Module::name(),
+              ".load_state_dict: the state does not fit this module:",
               problems);
 
   NoGradGuard no_grad;
