@@ -5,12 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
 #include <functional>
 #include <limits>
 #include <map>
@@ -22,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "framework/atomic_file.h"
 #include "framework/error.h"
 
 namespace ember {
@@ -457,86 +456,6 @@ void emit(const Layout& layout, const std::function<void(const void*, size_t)>& 
   }
 }
 
-// A file created beside the target and removed again unless renamed over it,
-// so an exception anywhere in between leaves no trace.
-class TempFile {
- public:
-  TempFile(const std::string& target, std::string where) : where_(std::move(where)) {
-    // pid + counter keeps threads and processes apart; O_EXCL refuses a stale
-    // leftover of a crashed run with the same pid, and then the next number is tried.
-    static std::atomic<uint64_t> counter{0};
-    for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
-      path_ = target + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
-      fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd_ < 0 && errno != EEXIST) break;
-    }
-    if (fd_ < 0) fail("cannot create the temporary file '", path_, "'");
-  }
-
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-
-  ~TempFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!renamed_) ::unlink(path_.c_str());
-  }
-
-  void write(const void* data, size_t count) {
-    const char* bytes = static_cast<const char*>(data);
-    while (count > 0) {
-      ssize_t written = ::write(fd_, bytes, count);
-      if (written < 0 && errno == EINTR) continue;
-      if (written < 0) fail("writing '", path_, "' failed");
-      bytes += written;
-      count -= static_cast<size_t>(written);
-    }
-  }
-
-  // Data on disk before the rename makes the new name visible.
-  void sync_and_close() {
-    if (::fsync(fd_) != 0) fail("fsync of '", path_, "' failed");
-    int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) fail("closing '", path_, "' failed");
-  }
-
-  void rename_to(const std::string& target) {
-    if (::rename(path_.c_str(), target.c_str()) != 0) {
-      fail("renaming '", path_, "' over the target failed");
-    }
-    renamed_ = true;
-  }
-
- private:
-  template <typename... Parts>
-  [[noreturn]] void fail(const Parts&... parts) {
-    int error_number = errno;
-    detail::throw_error(where_, parts..., ": ", reason(error_number),
-                        "; the previous file, if any, is unchanged");
-  }
-
-  std::string where_;
-  std::string path_;
-  int fd_ = -1;
-  bool renamed_ = false;
-};
-
-// Makes the rename itself durable. Filesystems that cannot sync a directory
-// answer EINVAL; there is nothing more to do on those.
-void sync_directory(const std::string& target, const std::string& where) {
-  std::filesystem::path directory = std::filesystem::path(target).parent_path();
-  if (directory.empty()) directory = ".";
-  int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  EMBER_CHECK(fd >= 0, where, "the file was written, but opening its directory to sync it ",
-              "failed: ", reason(errno));
-  int result = ::fsync(fd);
-  int error_number = errno;
-  ::close(fd);
-  EMBER_CHECK(result == 0 || error_number == EINVAL, where, "the file was written, but ",
-              "syncing its directory failed (the rename may not survive a power loss): ",
-              reason(error_number));
-}
-
 // An open file descriptor, closed on every path out.
 struct ReadFile {
   int fd = -1;
@@ -566,12 +485,9 @@ void save_safetensors(const StateDict& dict, const std::string& path) {
   EMBER_CHECK(!path.empty() && path.back() != '/', where, "the path names no file");
   Layout layout = plan_layout(dict, where);
 
-  TempFile temp(path, where);
-  emit(layout, [&](const void* bytes, size_t count) { temp.write(bytes, count); });
-  temp.sync_and_close();
-  temp.rename_to(path);
-
-  sync_directory(path, where);
+  AtomicFile file(path, where);
+  emit(layout, [&](const void* bytes, size_t count) { file.write(bytes, count); });
+  file.commit();
 }
 
 std::string serialize_safetensors(const StateDict& dict) {
