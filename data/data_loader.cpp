@@ -11,6 +11,7 @@
 #include "data/detail/seed.h"
 #include "framework/error.h"
 #include "framework/parallel.h"
+#include "framework/profiler.h"
 
 namespace ember::data {
 namespace detail {
@@ -103,6 +104,7 @@ void Epoch::stop() {
 }
 
 Batch Epoch::assemble(int64_t batch_index) const {
+  profiler::Range range("DataLoader.assemble", profiler::EventKind::Loader);
   const int64_t begin = batch_index * options_.batch_size;
   const int64_t end = std::min<int64_t>(begin + options_.batch_size, order_.size());
   std::vector<int64_t> indices(order_.begin() + begin, order_.begin() + end);
@@ -180,6 +182,8 @@ Batch Epoch::take(int64_t batch_index) {
 }
 
 void Epoch::advance() {
+  // The training loop's wait for its next batch: the loader's share of a step.
+  profiler::Range range("DataLoader.next", profiler::EventKind::Loader);
   const int64_t next = current_ + 1;
   batch_ = Batch{};
   if (next >= num_batches_) {

@@ -4,6 +4,7 @@
 #include "ops/activation.h"
 
 #include "framework/autograd/node.h"
+#include "framework/profiler.h"
 #include "ops/detail/pointwise.h"
 
 namespace ember {
@@ -40,37 +41,46 @@ Tensor with_gradient(const char* node_name, const Tensor& out, const Tensor& x,
 
 }  // namespace
 
-Tensor relu6(const Tensor& x) { return hardtanh(x, 0.0, 6.0); }
+Tensor relu6(const Tensor& x) {
+  EMBER_PROFILE_OP("relu6", x);
+  return hardtanh(x, 0.0, 6.0);
+}
 
 Tensor elu(const Tensor& x, double alpha) {
+  EMBER_PROFILE_OP("elu", x);
   OpParams params{alpha, 1.0};
   Tensor out = forward(x, UnaryOp::Elu, params, "elu");
   return with_gradient("EluBackward", out, x, BinaryOp::EluGrad, params);
 }
 
 Tensor selu(const Tensor& x) {
+  EMBER_PROFILE_OP("selu", x);
   OpParams params{kSeluAlpha, kSeluScale};
   Tensor out = forward(x, UnaryOp::Elu, params, "selu");
   return with_gradient("EluBackward", out, x, BinaryOp::EluGrad, params);
 }
 
 Tensor silu(const Tensor& x) {
+  EMBER_PROFILE_OP("silu", x);
   Tensor out = forward(x, UnaryOp::Silu, {}, "silu");
   return with_gradient("SiluBackward", out, x, BinaryOp::SiluGrad);
 }
 
 Tensor mish(const Tensor& x) {
+  EMBER_PROFILE_OP("mish", x);
   Tensor out = forward(x, UnaryOp::Mish, {}, "mish");
   return with_gradient("MishBackward", out, x, BinaryOp::MishGrad);
 }
 
 Tensor softplus(const Tensor& x, double beta, double threshold) {
+  EMBER_PROFILE_OP("softplus", x);
   OpParams params{beta, threshold};
   Tensor out = forward(x, UnaryOp::Softplus, params, "softplus");
   return with_gradient("SoftplusBackward", out, x, BinaryOp::SoftplusGrad, params);
 }
 
 Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
+  EMBER_PROFILE_OP("hardtanh", x);
   // The forward is clamp's kernel; only the gradient's bounds differ.
   OpParams bounds{min_val, max_val};
   Tensor out = forward(x, UnaryOp::Clamp, bounds, "hardtanh");
@@ -78,11 +88,13 @@ Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
 }
 
 Tensor hardsigmoid(const Tensor& x) {
+  EMBER_PROFILE_OP("hardsigmoid", x);
   Tensor out = forward(x, UnaryOp::Hardsigmoid, {}, "hardsigmoid");
   return with_gradient("HardsigmoidBackward", out, x, BinaryOp::HardsigmoidGrad);
 }
 
 Tensor hardswish(const Tensor& x) {
+  EMBER_PROFILE_OP("hardswish", x);
   Tensor out = forward(x, UnaryOp::Hardswish, {}, "hardswish");
   return with_gradient("HardswishBackward", out, x, BinaryOp::HardswishGrad);
 }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "framework/autograd/node.h"
+#include "framework/profiler.h"
 #include "ops/detail/pointwise.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
@@ -71,6 +72,7 @@ Tensor scalar_like(const Tensor& x, double value) {
 
 Tensor add_impl(const Tensor& a, const Tensor& b, double alpha, const char* name,
                 BinaryOp op) {
+  EMBER_PROFILE_OP(name, a, b);
   auto [x, y] = promoted(a, b, false);
   Tensor out = detail::binary_kernel_op(x, y, op, {alpha}, name);
   if (!any_requires_grad({&a, &b})) return out;
@@ -99,6 +101,7 @@ Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
+  EMBER_PROFILE_OP("mul", a, b);
   auto [x, y] = promoted(a, b, false);
   Tensor out = detail::binary_kernel_op(x, y, BinaryOp::Mul, {}, "mul");
   if (!any_requires_grad({&a, &b})) return out;
@@ -119,6 +122,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
+  EMBER_PROFILE_OP("div", a, b);
   // True division: integers divide as float32, like PyTorch's `/`.
   auto [x, y] = promoted(a, b, true);
   Tensor out = detail::binary_kernel_op(x, y, BinaryOp::Div, {}, "div");
@@ -169,19 +173,24 @@ Tensor& binary_out(Tensor& out, const Tensor& a, const Tensor& b, BinaryOp op, d
 
 }  // namespace
 
+// The out= variants are recorded under the op's own name, as PyTorch does.
 Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, double alpha) {
+  EMBER_PROFILE_OP("add", a, b);
   return binary_out(out, a, b, BinaryOp::Add, alpha, "add_out");
 }
 
 Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, double alpha) {
+  EMBER_PROFILE_OP("sub", a, b);
   return binary_out(out, a, b, BinaryOp::Sub, alpha, "sub_out");
 }
 
 Tensor& mul_out(Tensor& out, const Tensor& a, const Tensor& b) {
+  EMBER_PROFILE_OP("mul", a, b);
   return binary_out(out, a, b, BinaryOp::Mul, 1.0, "mul_out");
 }
 
 Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b) {
+  EMBER_PROFILE_OP("div", a, b);
   return binary_out(out, a, b, BinaryOp::Div, 1.0, "div_out");
 }
 
@@ -207,6 +216,7 @@ Tensor operator/(double a, const Tensor& b) { return rdiv(b, a); }
 Tensor operator-(const Tensor& a) { return neg(a); }
 
 Tensor pow(const Tensor& base, const Tensor& exponent) {
+  EMBER_PROFILE_OP("pow", base, exponent);
   auto [x, y] = promoted(base, exponent, true);
   Tensor out = detail::binary_kernel_op(x, y, BinaryOp::Pow, {}, "pow");
   if (!any_requires_grad({&base, &exponent})) return out;
@@ -244,6 +254,7 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
 namespace {
 
 Tensor extremum(const Tensor& a, const Tensor& b, BinaryOp op, const char* name) {
+  EMBER_PROFILE_OP(name, a, b);
   auto [x, y] = promoted(a, b, false);
   Tensor out = detail::binary_kernel_op(x, y, op, {}, name);
   if (!any_requires_grad({&a, &b})) return out;

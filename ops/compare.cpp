@@ -5,7 +5,9 @@
 #include "framework/autograd/grad_mode.h"
 #include "framework/autograd/node.h"
 #include "framework/dispatch.h"
+#include "framework/profiler.h"
 #include "ops/detail/pointwise.h"
+#include "ops/detail/profile_counts.h"
 #include "ops/detail/strided_loop.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
@@ -29,10 +31,12 @@ bool compare(Comparison kind, T a, T b) {
 }
 
 Tensor compare_tensors(const Tensor& a, const Tensor& b, Comparison kind, const char* name) {
+  EMBER_PROFILE_OP(name, a, b);
   DType dtype = promote_types(a.dtype(), b.dtype());
   Tensor x = detail::converted(a, dtype);
   Tensor y = detail::converted(b, dtype);
   Tensor out = empty(broadcast_shapes(a.shape(), b.shape(), name), kBool);
+  detail::count_bytes(x, y, out);
   auto loop = detail::make_loop<3>({&out, &x, &y});
   EMBER_DISPATCH_ALL(dtype, name, [&] {
     loop.for_each_row([kind](auto pointers, auto strides, int64_t n) {
@@ -88,17 +92,23 @@ Tensor operator<=(const Tensor& a, double b) { return le(a, b); }
 Tensor operator>(const Tensor& a, double b) { return gt(a, b); }
 Tensor operator>=(const Tensor& a, double b) { return ge(a, b); }
 
-Tensor logical_not(const Tensor& x) { return eq(as_mask(x), scalar_tensor(0, kBool)); }
+Tensor logical_not(const Tensor& x) {
+  EMBER_PROFILE_OP("logical_not", x);
+  return eq(as_mask(x), scalar_tensor(0, kBool));
+}
 
 Tensor logical_and(const Tensor& a, const Tensor& b) {
+  EMBER_PROFILE_OP("logical_and", a, b);
   return where(as_mask(a), as_mask(b), scalar_tensor(0, kBool));
 }
 
 Tensor logical_or(const Tensor& a, const Tensor& b) {
+  EMBER_PROFILE_OP("logical_or", a, b);
   return where(as_mask(a), scalar_tensor(1, kBool), as_mask(b));
 }
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
+  EMBER_PROFILE_OP("where", condition, a, b);
   Tensor mask = as_mask(condition);
   Shape shape = broadcast_shapes(broadcast_shapes(mask.shape(), a.shape(), "where"),
                                  b.shape(), "where");
@@ -106,6 +116,7 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   Tensor x = detail::converted(a, dtype);
   Tensor y = detail::converted(b, dtype);
   Tensor out = empty(shape, dtype);
+  detail::count_bytes(mask, x, y, out);
 
   auto loop = detail::make_loop<4>({&out, &mask, &x, &y});
   EMBER_DISPATCH_ALL(dtype, "where", [&] {
@@ -143,6 +154,7 @@ Tensor where(const Tensor& condition, double a, const Tensor& b) {
 }
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
+  EMBER_PROFILE_OP("masked_fill", x, mask);
   EMBER_CHECK(mask.dtype() == kBool, "masked_fill: the mask must be bool, got ",
               dtype_name(mask.dtype()), "; compare first, e.g. x > 0");
   EMBER_CHECK(broadcast_shapes(x.shape(), mask.shape(), "masked_fill") == x.shape(),
@@ -152,13 +164,16 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
 }
 
 Tensor& Tensor::masked_fill_(const Tensor& mask, double value) {
+  EMBER_PROFILE_OP("masked_fill_", *this, mask);
   Tensor filled = masked_fill(*this, mask, value);
   return copy_(filled);
 }
 
 bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
+  EMBER_PROFILE_OP("allclose", a, b);
   NoGradGuard no_grad;
   Shape shape = broadcast_shapes(a.shape(), b.shape(), "allclose");
+  detail::count_bytes(a, b);
   Tensor x = empty(shape, kFloat64);
   Tensor y = empty(shape, kFloat64);
   detail::copy_into(x, a);

@@ -7,8 +7,10 @@
 #include "framework/autograd/node.h"
 #include "framework/dispatch.h"
 #include "framework/parallel.h"
+#include "framework/profiler.h"
 #include "ops/detail/gemm.h"
 #include "ops/detail/im2col.h"
+#include "ops/detail/profile_counts.h"
 #include "ops/reduce.h"
 
 // Legend (see ops/detail/im2col.h): an image x [C, *in] and weight
@@ -105,6 +107,13 @@ void for_each_item(int64_t count, double item_work, const F& body) {
 template <typename T>
 void fill_rows(T* out, int64_t ld, const T* values, int64_t rows, int64_t cols) {
   for (int64_t r = 0; r < rows; ++r) std::fill(out + r * ld, out + r * ld + cols, values[r]);
+}
+
+// The FLOPs of one of the three products over `batch` images: each is, per
+// image and group, [OC/G, R] x [R, L] (or its transpose), so all three come to
+// 2 * N * OC * L * R. Counted on the calling thread, before the work splits.
+void count_conv_flops(const ConvGeometry& g, int64_t batch) {
+  detail::count_gemm_flops(batch, g.out_channels, g.out_numel(), g.group_rows());
 }
 
 // ---- kernels on contiguous buffers ----
@@ -257,6 +266,7 @@ Tensor apply_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const
   Shape shape = {x.size(0), g.out_channels};
   for (int64_t size : spatial_shape(g.out, g.dims)) shape.push_back(size);
   Tensor y = empty(shape, x.dtype());
+  count_conv_flops(g, x.size(0));
   EMBER_DISPATCH_FLOATING(x.dtype(), "conv", [&] {
     forward_kernel<scalar_t>(xc.data_ptr<scalar_t>(), wc.data_ptr<scalar_t>(),
                              optional_data<scalar_t>(bc), g, x.size(0), y.data_ptr<scalar_t>());
@@ -271,6 +281,7 @@ Tensor apply_adjoint(const Tensor& dy, const Tensor& w, const Tensor& bias, cons
   Shape shape = {dy.size(0), g.channels};
   for (int64_t size : spatial_shape(g.in, g.dims)) shape.push_back(size);
   Tensor dx = empty(shape, dy.dtype());
+  count_conv_flops(g, dy.size(0));
   EMBER_DISPATCH_FLOATING(dy.dtype(), "conv", [&] {
     adjoint_kernel<scalar_t>(dyc.data_ptr<scalar_t>(), wc.data_ptr<scalar_t>(),
                              optional_data<scalar_t>(bc), g, dy.size(0), dx.data_ptr<scalar_t>());
@@ -294,6 +305,7 @@ Tensor apply_weight_grad(const Tensor& x, const Tensor& dy, const ConvGeometry& 
   Tensor xc = x.contiguous(), dyc = dy.contiguous();
   Tensor dw = empty(weight_shape, x.dtype());
   Tensor partials = empty({chunks - 1, weight_numel}, x.dtype());
+  count_conv_flops(g, batch);
   EMBER_DISPATCH_FLOATING(x.dtype(), "conv", [&] {
     weight_grad_kernel<scalar_t>(xc.data_ptr<scalar_t>(), dyc.data_ptr<scalar_t>(), g, batch,
                                  tile, chunks, partials.data_ptr<scalar_t>(),
@@ -532,6 +544,7 @@ ConvGeometry transpose_geometry(const char* op, int dims, const Tensor& x, const
 // An unbatched input gains a batch of one, and its output loses it again.
 Tensor conv_nd(const char* op, int dims, const Tensor& input, const Tensor& weight,
                const Tensor& bias, const ConvOptions& options) {
+  EMBER_PROFILE_OP(op, input, weight, bias);
   check_operands(op, dims, input, weight, bias, "out_channels, in_channels / groups");
   const bool unbatched = input.dim() == dims + 1;
   Tensor x = unbatched ? input.unsqueeze(0) : input;
@@ -542,6 +555,7 @@ Tensor conv_nd(const char* op, int dims, const Tensor& input, const Tensor& weig
 
 Tensor conv_transpose_nd(const char* op, int dims, const Tensor& input, const Tensor& weight,
                          const Tensor& bias, const ConvTransposeOptions& options) {
+  EMBER_PROFILE_OP(op, input, weight, bias);
   check_operands(op, dims, input, weight, bias, "in_channels, out_channels / groups");
   const bool unbatched = input.dim() == dims + 1;
   Tensor x = unbatched ? input.unsqueeze(0) : input;

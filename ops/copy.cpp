@@ -4,7 +4,9 @@
 #include "framework/autograd/grad_mode.h"
 #include "framework/autograd/node.h"
 #include "framework/dispatch.h"
+#include "framework/profiler.h"
 #include "ops/detail/pointwise.h"
+#include "ops/detail/profile_counts.h"
 #include "ops/detail/strided_loop.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
@@ -120,11 +122,13 @@ void copy_into(const Tensor& dst, const Tensor& src) {
 }  // namespace detail
 
 Tensor& Tensor::copy_(const Tensor& source) {
+  EMBER_PROFILE_OP("copy_", *this, source);
   EMBER_CHECK(broadcast_shapes(shape(), source.shape(), "copy_") == shape(), "copy_: source ",
               source.shape(), " does not broadcast to the destination ", shape());
   bool source_requires_grad = any_requires_grad({&source}) && is_floating(dtype());
   check_inplace(*this, "copy_", source_requires_grad);
   detail::check_writable(*this, "copy_");
+  detail::count_bytes(source, *this);
   if (storage() == source.storage() && !same(source)) {
     // Overlapping storage: go through a temporary so no element is read after
     // it was overwritten.
@@ -151,19 +155,28 @@ Tensor& Tensor::copy_(const Tensor& source) {
 }
 
 Tensor Tensor::clone() const {
+  EMBER_PROFILE_OP("clone", *this);
   Tensor result = empty(shape(), dtype());
+  detail::count_bytes(*this, result);
   detail::copy_into(result, *this);
   return record_op("CloneBackward", result, {*this},
                    [](const TensorList& grads) -> TensorList { return {grads[0]}; });
 }
 
-Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
+// Only the copy is recorded: a contiguous tensor returns itself.
+Tensor Tensor::contiguous() const {
+  if (is_contiguous()) return *this;
+  EMBER_PROFILE_OP("contiguous", *this);
+  return clone();
+}
 
 Tensor Tensor::to(DType target) const {
   if (target == dtype()) return *this;
+  EMBER_PROFILE_OP("to", *this);
   EMBER_CHECK(!requires_grad() || is_floating(target), "to: cannot convert a tensor that "
               "requires grad to ", dtype_name(target), "; detach() it first");
   Tensor result = empty(shape(), target);
+  detail::count_bytes(*this, result);
   detail::copy_into(result, *this);
   DType source_dtype = dtype();
   return record_op("ToCopyBackward", result, {*this},
@@ -173,10 +186,12 @@ Tensor Tensor::to(DType target) const {
 }
 
 Tensor& Tensor::fill_(double value) {
+  EMBER_PROFILE_OP("fill_", *this);
   check_inplace(*this, "fill_");
   EMBER_CHECK(is_floating(dtype()) || (std::isfinite(value) && std::abs(value) < 9.3e18),
               "fill_: ", value, " cannot be converted to ", dtype_name(dtype()),
               " without overflow");
+  detail::count_bytes(*this);
   auto loop = detail::make_loop<1>({this});
   EMBER_DISPATCH_ALL(dtype(), "fill_", [&] {
     auto typed = static_cast<scalar_t>(value);
@@ -198,7 +213,10 @@ Tensor& Tensor::fill_(double value) {
   return *this;
 }
 
-Tensor& Tensor::zero_() { return fill_(0.0); }
+Tensor& Tensor::zero_() {
+  EMBER_PROFILE_OP("zero_", *this);
+  return fill_(0.0);
+}
 
 template <typename T>
 T Tensor::item() const {

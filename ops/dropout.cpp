@@ -25,6 +25,8 @@
 #include "framework/dispatch.h"
 #include "framework/log.h"
 #include "framework/parallel.h"
+#include "framework/profiler.h"
+#include "ops/detail/profile_counts.h"
 
 namespace ember {
 namespace {
@@ -238,6 +240,7 @@ Tensor dropout_backward(const Tensor& grad, const Tensor& keep, double p, bool a
                         int64_t inner, const char* op) {
   Tensor g = contiguous_values(grad);
   Tensor gx = empty(g.shape(), g.dtype());
+  detail::count_bytes(g, keep, gx);
   const auto* mask = reinterpret_cast<const uint8_t*>(keep.data_ptr<bool>());
   EMBER_DISPATCH_FLOATING(g.dtype(), op, [&] {
     const Coefficients<scalar_t> k{coefficients<scalar_t>(p, alpha).scale};
@@ -258,6 +261,7 @@ Tensor dropout_backward(const Tensor& grad, const Tensor& keep, double p, bool a
 // of the first feature_dims dims.
 Tensor dropout_impl(const Tensor& input, double p, bool training, Generator* generator,
                     int64_t feature_dims, bool alpha, const char* op, const char* node_name) {
+  EMBER_PROFILE_OP(op, input);
   EMBER_CHECK(p >= 0.0 && p <= 1.0, op, ": dropout probability has to be between 0 and 1, ",
               "but got ", p);
   if (p == 0.0 || !training || input.numel() == 0) return input;
@@ -288,6 +292,7 @@ Tensor dropout_impl(const Tensor& input, double p, bool training, Generator* gen
   Tensor x = contiguous_values(input);
   Tensor out = empty(input.shape(), input.dtype());
   Tensor keep = empty({units}, kBool);
+  detail::count_bytes(x, out, keep);
   auto* mask = reinterpret_cast<uint8_t*>(keep.data_ptr<bool>());
   EMBER_DISPATCH_FLOATING(input.dtype(), op, [&] {
     const Coefficients<scalar_t> k = coefficients<scalar_t>(p, alpha);

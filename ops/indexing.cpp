@@ -11,6 +11,8 @@
 #include "framework/autograd/node.h"
 #include "framework/dispatch.h"
 #include "framework/parallel.h"
+#include "framework/profiler.h"
+#include "ops/detail/profile_counts.h"
 #include "ops/detail/strided_loop.h"
 
 namespace ember {
@@ -290,6 +292,7 @@ void check_index_shape(const Tensor& x, const Tensor& index, int64_t dim, const 
 }  // namespace
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
+  EMBER_PROFILE_OP("cat", tensors);
   EMBER_CHECK(!tensors.empty(), "cat: expected a non-empty list of tensors");
 
   // Like PyTorch, 1-D tensors of size 0 are skipped (they once stood for
@@ -342,6 +345,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     sources.push_back(tensors[i]);
     start += lengths[i];
   }
+  detail::count_bytes(sources, out);
   copy_parts(targets, sources, out.numel());
 
   // Backward: each input gets its slab of the gradient, in its own dtype.
@@ -359,6 +363,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
 }
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
+  EMBER_PROFILE_OP("stack", tensors);
   EMBER_CHECK(!tensors.empty(), "stack: expected a non-empty list of tensors");
   const Shape& shape = tensors[0].shape();
   DType dtype = tensors[0].dtype();
@@ -377,6 +382,7 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
   for (size_t i = 0; i < tensors.size(); ++i) {
     targets.push_back(out.select(d, static_cast<int64_t>(i)));
   }
+  detail::count_bytes(tensors, out);
   copy_parts(targets, tensors, out.numel());
 
   std::vector<DType> dtypes;
@@ -425,6 +431,7 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
 }
 
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  EMBER_PROFILE_OP("index_select", x, index);
   check_index_dtype(index, "index_select");
   EMBER_CHECK(index.dim() <= 1, "index_select: index must be 1-D, got shape ", index.shape());
   const int64_t d = wrap_dim(dim, x.dim(), "index_select");
@@ -444,6 +451,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   Shape out_shape = x.shape();
   if (x.dim() > 0) out_shape[d] = n;
   Tensor out = empty(out_shape, x.dtype());
+  detail::count_bytes(idx, out, out);  // each output element read once from x
 
   switch (element_size(x.dtype())) {
     case 1: index_select_kernel<uint8_t>(out, src, idx, outer, size, inner); break;
@@ -458,17 +466,20 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
                        -> TensorList {
                      const Tensor& saved = saved_index.unpack("index_select backward");
                      Tensor grad_x = zeros(shape, grads[0].dtype());
+                     detail::count_bytes(grads[0], saved, grad_x);
                      index_add_kernel(grad_x, grads[0].contiguous(), saved, outer, size, inner);
                      return {grad_x};
                    });
 }
 
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
+  EMBER_PROFILE_OP("gather", x, index);
   const int64_t d = wrap_dim(dim, x.dim(), "gather");
   check_index_shape(x, index, d, "gather");
   Tensor idx = index.contiguous();
 
   Tensor out = empty(index.shape(), x.dtype());
+  detail::count_bytes(idx, out, out);  // each output element read once from x
   if (!gather_kernel(out, x, d, idx)) {
     check_indices(idx, nonempty_shape(x)[d], d, x.shape(), "gather");
   }
@@ -478,6 +489,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
                    [saved_index, shape = x.shape(), d](const TensorList& grads) -> TensorList {
                      const Tensor& saved = saved_index.unpack("gather backward");
                      Tensor grad_x = zeros(shape, grads[0].dtype());
+                     detail::count_bytes(grads[0], saved, grad_x);
                      bool in_range = scatter_add_kernel(grad_x, d, saved, grads[0]);
                      EMBER_ASSERT(in_range);  // checked in forward; unpack saw no change
                      return {grad_x};
@@ -485,6 +497,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
 }
 
 Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+  EMBER_PROFILE_OP("scatter_add", x, index, src);
   const int64_t d = wrap_dim(dim, x.dim(), "scatter_add");
   check_index_shape(x, index, d, "scatter_add");
   EMBER_CHECK(x.dtype() == src.dtype(), "scatter_add: src dtype ", dtype_name(src.dtype()),
@@ -500,6 +513,7 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
   Tensor idx = index.contiguous();
 
   Tensor out = empty(x.shape(), x.dtype());
+  detail::count_bytes(x, idx, src, out);
   detail::copy_into(out, x);
   if (!scatter_add_kernel(out, d, idx, src)) {
     check_indices(idx, nonempty_shape(x)[d], d, x.shape(), "scatter_add");
@@ -513,6 +527,7 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
                        -> TensorList {
                      const Tensor& saved = saved_index.unpack("scatter_add backward");
                      Tensor grad_src = empty(saved.shape(), grads[0].dtype());
+                     detail::count_bytes(saved, grad_src, grad_src);
                      bool in_range = gather_kernel(grad_src, grads[0], d, saved);
                      EMBER_ASSERT(in_range);  // checked in forward; unpack saw no change
                      return {grads[0], pad_to(grad_src, src_shape)};
@@ -520,6 +535,7 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
 }
 
 Tensor one_hot(const Tensor& labels, int64_t num_classes) {
+  EMBER_PROFILE_OP("one_hot", labels);
   EMBER_CHECK(labels.dtype() == kInt64, "one_hot: labels must be int64, got ",
               dtype_name(labels.dtype()), " of shape ", labels.shape());
   EMBER_CHECK(num_classes >= -1, "one_hot: num_classes must be -1 (one more than the "
@@ -543,6 +559,7 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes) {
   Shape out_shape = labels.shape();
   out_shape.push_back(num_classes);
   Tensor out = zeros(out_shape, kInt64);
+  detail::count_bytes(flat, out);
   int64_t* out_data = out.data_ptr<int64_t>();
   int64_t grain = std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(num_classes, 1));
   parallel_for(0, n, grain, [&](int64_t begin, int64_t end) {

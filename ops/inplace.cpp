@@ -9,7 +9,9 @@
 #include "framework/autograd/autograd_meta.h"
 #include "framework/autograd/grad_mode.h"
 #include "framework/autograd/node.h"
+#include "framework/profiler.h"
 #include "ops/detail/pointwise.h"
+#include "ops/detail/profile_counts.h"
 #include "ops/detail/strided_loop.h"
 #include "ops/elementwise.h"
 
@@ -36,6 +38,7 @@ Tensor& update(Tensor& self, const char* op, const Tensor& other, const OutOfPla
                 dtype_name(self.dtype()));
     {
       NoGradGuard no_grad;
+      detail::count_bytes(result, self);
       detail::copy_into(self, result);
     }
     self.storage()->bump_version();
@@ -69,6 +72,7 @@ Tensor operand_for(const Tensor& self, const Tensor& other, const char* op) {
 
 Tensor& binary_update(Tensor& self, const Tensor& other, BinaryOp op, double alpha,
                       const char* name) {
+  EMBER_PROFILE_OP(name, self, other);
   EMBER_CHECK(is_floating(self.dtype()) || std::nearbyint(alpha) == alpha, name,
               ": alpha ", alpha, " must be a whole number for ", dtype_name(self.dtype()));
   return update(
@@ -94,6 +98,7 @@ Tensor& binary_update(Tensor& self, const Tensor& other, BinaryOp op, double alp
 
 Tensor& unary_update(Tensor& self, UnaryOp op, detail::OpParams params, const char* name,
                      Tensor (*out_of_place)(const Tensor&)) {
+  EMBER_PROFILE_OP(name, self);
   EMBER_CHECK(is_floating(self.dtype()), name, ": needs a floating tensor, got ",
               dtype_name(self.dtype()));
   return update(
@@ -157,6 +162,7 @@ Tensor& Tensor::sqrt_() {
 }
 
 Tensor& Tensor::pow_(double exponent) {
+  EMBER_PROFILE_OP("pow_", *this);
   EMBER_CHECK(is_floating(dtype()), "pow_: needs a floating tensor, got ",
               dtype_name(dtype()));
   return update(
@@ -165,9 +171,14 @@ Tensor& Tensor::pow_(double exponent) {
 }
 
 Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max) {
+  EMBER_PROFILE_OP("clamp_", *this);
   return update(
       *this, "clamp_", Tensor(), [&](const Tensor& old) { return clamp(old, min, max); },
-      [&] { detail::copy_into(*this, clamp(detach(), min, max)); });
+      [&] {
+        Tensor clamped = clamp(detach(), min, max);
+        detail::count_bytes(clamped, *this);
+        detail::copy_into(*this, clamped);
+      });
 }
 
 }  // namespace ember

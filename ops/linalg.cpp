@@ -5,7 +5,9 @@
 #include "framework/autograd/grad_mode.h"
 #include "framework/autograd/node.h"
 #include "framework/dispatch.h"
+#include "framework/profiler.h"
 #include "ops/detail/gemm.h"
+#include "ops/detail/profile_counts.h"
 #include "ops/detail/strided_loop.h"
 #include "ops/reduce.h"
 
@@ -139,7 +141,8 @@ Tensor blas_ready(const Tensor& t, MatrixLayout& layout) {
 
 // Writes a @ b into `out`, a contiguous tensor of batch * m * n elements. a and
 // b are at least 2-D, of one dtype, with batch dims that broadcast. With
-// `accumulate`, out's current values are added (BLAS beta = 1).
+// `accumulate`, out's current values are added (BLAS beta = 1). Every product,
+// forward or backward, counts its FLOPs here.
 void matmul_into(const Tensor& a_in, const Tensor& b_in, const Tensor& out, bool accumulate) {
   const int64_t k = a_in.size(-1), n = b_in.size(-1);
   MatrixLayout la, lb;
@@ -156,6 +159,7 @@ void matmul_into(const Tensor& a_in, const Tensor& b_in, const Tensor& out, bool
   b = blas_ready(b, lb);
   Shape batch = broadcast_batch("matmul", a.shape(), b.shape(), a.shape(), b.shape());
   detail::GemmBatch offsets = batch_offsets(a, b, batch, a.size(-2) * n);
+  detail::count_gemm_flops(offsets.size(), a.size(-2), n, k);
 
   EMBER_DISPATCH_NUMERIC(a.dtype(), "matmul", [&] {
     auto beta = static_cast<scalar_t>(accumulate ? 1 : 0);
@@ -299,12 +303,14 @@ Shape linear_shape(const Tensor& x, const Tensor& weight, const Tensor& bias) {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  EMBER_PROFILE_OP("matmul", a, b);
   check_pair("matmul", a, b);
   check_inner("matmul", a, b);
   return matmul_impl(a.dim() == 1 && b.dim() == 1 ? "DotBackward" : "MatmulBackward", a, b);
 }
 
 Tensor mm(const Tensor& a, const Tensor& b) {
+  EMBER_PROFILE_OP("mm", a, b);
   check_pair("mm", a, b);
   EMBER_CHECK(a.dim() == 2 && b.dim() == 2, "mm: expected 2-D matrices, got lhs ", a.shape(),
               " and rhs ", b.shape(), "; matmul accepts other ranks");
@@ -313,6 +319,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
 }
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
+  EMBER_PROFILE_OP("bmm", a, b);
   check_pair("bmm", a, b);
   EMBER_CHECK(a.dim() == 3 && b.dim() == 3, "bmm: expected 3-D batches of matrices, got lhs ",
               a.shape(), " and rhs ", b.shape(), "; matmul accepts other ranks");
@@ -323,6 +330,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
 }
 
 Tensor dot(const Tensor& a, const Tensor& b) {
+  EMBER_PROFILE_OP("dot", a, b);
   check_pair("dot", a, b);
   EMBER_CHECK(a.dim() == 1 && b.dim() == 1, "dot: expected 1-D vectors, got lhs ", a.shape(),
               " and rhs ", b.shape());
@@ -332,6 +340,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  EMBER_PROFILE_OP("linear", x, weight, bias);
   Shape out_shape = linear_shape(x, weight, bias);
   const int64_t in = x.size(-1), out_features = weight.dim() == 2 ? weight.size(0) : 1;
   const int64_t rows = shape_numel(Shape(x.shape().begin(), x.shape().end() - 1));

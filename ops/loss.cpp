@@ -20,7 +20,9 @@
 #include "framework/autograd/node.h"
 #include "framework/dispatch.h"
 #include "framework/parallel.h"
+#include "framework/profiler.h"
 #include "ops/detail/pointwise.h"
+#include "ops/detail/profile_counts.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
 #include "ops/softmax.h"
@@ -163,6 +165,7 @@ Tensor pointwise_loss(const char* node_name, const PointwiseOperands& in, const 
   const int64_t n = shape_numel(shape);
 
   Tensor values = empty(shape, a.dtype());
+  detail::count_bytes(a, b, c, weight, values);
   EMBER_DISPATCH_FLOATING(a.dtype(), node_name, [&] {
     const scalar_t* x = a.data_ptr<scalar_t>();
     const scalar_t* t = b.data_ptr<scalar_t>();
@@ -201,6 +204,7 @@ Tensor pointwise_loss(const char* node_name, const PointwiseOperands& in, const 
     for (size_t k = 0; k < needs.size(); ++k) {
       if (needs[k]) partials[k] = empty(shape, x_tensor.dtype());
     }
+    detail::count_bytes(x_tensor, t_tensor, c_tensor, w_tensor, scale.per_element, partials);
     EMBER_DISPATCH_FLOATING(x_tensor.dtype(), node_name, [&] {
       const scalar_t* x = x_tensor.data_ptr<scalar_t>();
       const scalar_t* t = t_tensor.data_ptr<scalar_t>();
@@ -530,6 +534,7 @@ Tensor nll_backward(const Tensor& grad, const Tensor& target, const Tensor& weig
                     int64_t ignore_index, Reduction reduction, double total_weight) {
   Tensor result = zeros(input_shape, dtype);
   GradScale scale = grad_scale(grad, reduction, layout.sample_shape, total_weight);
+  detail::count_bytes(target, scale.per_element, result);
   const int64_t* t = target.data_ptr<int64_t>();
   const int64_t classes = layout.classes;
   const int64_t inner = layout.inner;
@@ -706,6 +711,11 @@ Tensor cross_entropy_class_target(const Tensor& input, const Tensor& target,
   ClassTargetConfig config{options.ignore_index, options.label_smoothing};
   Tensor values = empty(layout.sample_shape, input.dtype());
   double total_weight = 0.0;
+  if (config.smoothing > 0.0) {
+    detail::count_bytes(lsm, t, values);
+  } else {
+    detail::count_bytes(t, values, values);  // one log-probability read per position
+  }
   EMBER_DISPATCH_FLOATING(input.dtype(), op, [&] {
     const scalar_t* w = data_or_null<scalar_t>(weight);
     class_target_losses(lsm.data_ptr<scalar_t>(), t.data_ptr<int64_t>(), w,
@@ -724,6 +734,7 @@ Tensor cross_entropy_class_target(const Tensor& input, const Tensor& target,
     Tensor w_tensor = saved_weight.defined() ? saved_weight.unpack(op) : Tensor();
     GradScale scale = grad_scale(grads[0], reduction, layout.sample_shape, total_weight);
     Tensor grad_input = empty(lsm_values.shape(), lsm_values.dtype());
+    detail::count_bytes(lsm_values, targets, scale.per_element, grad_input);
     EMBER_DISPATCH_FLOATING(lsm_values.dtype(), op, [&] {
       PositionScale<scalar_t> s{scale.data<scalar_t>(), static_cast<scalar_t>(scale.scalar)};
       class_target_backward(lsm_values.data_ptr<scalar_t>(), targets.data_ptr<int64_t>(),
@@ -817,6 +828,7 @@ Tensor cross_entropy_probability_target(const Tensor& input, const Tensor& targe
   }
   Tensor values = empty(layout.sample_shape, input.dtype());
   const double eps = options.label_smoothing;
+  detail::count_bytes(lsm, t, weight, values);
   EMBER_DISPATCH_FLOATING(input.dtype(), op, [&] {
     probability_losses(lsm.data_ptr<scalar_t>(), t.data_ptr<scalar_t>(),
                        data_or_null<scalar_t>(weight), values.data_ptr<scalar_t>(), layout,
@@ -838,6 +850,7 @@ Tensor cross_entropy_probability_target(const Tensor& input, const Tensor& targe
     GradScale scale = grad_scale(grads[0], reduction, layout.sample_shape, positions);
     Tensor grad_input = need_input ? empty(lsm_values.shape(), lsm_values.dtype()) : Tensor();
     Tensor grad_target = need_target ? empty(lsm_values.shape(), lsm_values.dtype()) : Tensor();
+    detail::count_bytes(lsm_values, t_values, scale.per_element, grad_input, grad_target);
     EMBER_DISPATCH_FLOATING(lsm_values.dtype(), op, [&] {
       PositionScale<scalar_t> s{scale.data<scalar_t>(), static_cast<scalar_t>(scale.scalar)};
       probability_backward(lsm_values.data_ptr<scalar_t>(), t_values.data_ptr<scalar_t>(),
@@ -876,15 +889,18 @@ CosineRow cosine_row(const T* x1, const T* x2, int64_t dim) {
 // ---- public losses ----
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  EMBER_PROFILE_OP("mse_loss", input, target);
   return matching_loss("mse_loss", "MseLossBackward", input, target, reduction, MseTerm{});
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  EMBER_PROFILE_OP("l1_loss", input, target);
   return matching_loss("l1_loss", "L1LossBackward", input, target, reduction, L1Term{});
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
                       const SmoothL1Options& options) {
+  EMBER_PROFILE_OP("smooth_l1_loss", input, target);
   EMBER_CHECK(options.beta >= 0.0, "smooth_l1_loss: beta must be >= 0, got ", options.beta);
   // beta = 0 is l1_loss; the quadratic branch would divide by zero.
   if (options.beta == 0.0) return l1_loss(input, target, options.reduction);
@@ -893,6 +909,7 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberOptions& options) {
+  EMBER_PROFILE_OP("huber_loss", input, target);
   EMBER_CHECK(options.delta > 0.0, "huber_loss: delta must be > 0, got ", options.delta);
   return matching_loss("huber_loss", "HuberLossBackward", input, target, options.reduction,
                        HuberTerm{options.delta});
@@ -900,6 +917,7 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberOptions&
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NllLossOptions& options) {
   const char* op = "nll_loss";
+  EMBER_PROFILE_OP(op, input, target);
   ClassLayout layout = class_layout(input, op);
   check_class_target(input, target, layout, op);
   check_class_weight(options.weight, input, layout, op);
@@ -913,6 +931,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NllLossOptions&
 
   Tensor values = empty(layout.sample_shape, input.dtype());
   double total_weight = 0.0;
+  detail::count_bytes(t, values, values);  // one input element read per position
   EMBER_DISPATCH_FLOATING(input.dtype(), op, [&] {
     const scalar_t* in = x.data_ptr<scalar_t>();
     const scalar_t* w = data_or_null<scalar_t>(weight);
@@ -950,6 +969,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NllLossOptions&
 Tensor cross_entropy(const Tensor& input, const Tensor& target,
                      const CrossEntropyOptions& options) {
   const char* op = "cross_entropy";
+  EMBER_PROFILE_OP(op, input, target);
   ClassLayout layout = class_layout(input, op);
   EMBER_CHECK(target.defined(), op, ": target is undefined");
   EMBER_CHECK(options.label_smoothing >= 0.0 && options.label_smoothing <= 1.0, op,
@@ -964,6 +984,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target,
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
                             const BinaryCrossEntropyOptions& options) {
   const char* op = "binary_cross_entropy";
+  EMBER_PROFILE_OP(op, input, target);
   check_matching_target(input, target, op);
   check_reduction(options.reduction, op);
   check_weight(options.weight, input, input.shape(), op, "weight");
@@ -992,6 +1013,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BceWithLogitsOptions& options) {
   const char* op = "binary_cross_entropy_with_logits";
+  EMBER_PROFILE_OP(op, input, target);
   check_matching_target(input, target, op);
   check_reduction(options.reduction, op);
   check_weight(options.weight, input, input.shape(), op, "weight");
@@ -1003,6 +1025,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 }
 
 Tensor kl_div(const Tensor& input, const Tensor& target, const KlDivOptions& options) {
+  EMBER_PROFILE_OP("kl_div", input, target);
   check_matching_target(input, target, "kl_div");
   return pointwise_loss("KlDivBackward", {input, target, Tensor(), Tensor()}, input.shape(),
                         options.reduction, KlDivTerm{options.log_target});
@@ -1011,6 +1034,7 @@ Tensor kl_div(const Tensor& input, const Tensor& target, const KlDivOptions& opt
 Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
                              const CosineEmbeddingOptions& options) {
   const char* op = "cosine_embedding_loss";
+  EMBER_PROFILE_OP(op, input1, input2, target);
   check_floating_input(input1, op);
   check_reduction(options.reduction, op);
   EMBER_CHECK(input2.defined() && target.defined(), op, ": input2 or target is undefined");
@@ -1036,6 +1060,7 @@ Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const T
   const double margin = options.margin;
 
   Tensor values = empty(target.shape(), input1.dtype());
+  detail::count_bytes(x1, x2, labels, values);
   EMBER_DISPATCH_FLOATING(input1.dtype(), op, [&] {
     const scalar_t* a = x1.data_ptr<scalar_t>();
     const scalar_t* b = x2.data_ptr<scalar_t>();
@@ -1068,6 +1093,7 @@ Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const T
     GradScale scale = grad_scale(grads[0], reduction, target_shape, double(rows));
     Tensor grad1 = need1 ? empty(a_tensor.shape(), a_tensor.dtype()) : Tensor();
     Tensor grad2 = need2 ? empty(a_tensor.shape(), a_tensor.dtype()) : Tensor();
+    detail::count_bytes(a_tensor, b_tensor, y_tensor, scale.per_element, grad1, grad2);
     EMBER_DISPATCH_FLOATING(a_tensor.dtype(), op, [&] {
       const scalar_t* a = a_tensor.data_ptr<scalar_t>();
       const scalar_t* b = b_tensor.data_ptr<scalar_t>();
@@ -1108,6 +1134,7 @@ Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const T
 Tensor margin_ranking_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
                            const MarginRankingOptions& options) {
   const char* op = "margin_ranking_loss";
+  EMBER_PROFILE_OP(op, input1, input2, target);
   check_floating_input(input1, op);
   check_reduction(options.reduction, op);
   EMBER_CHECK(input2.defined() && target.defined(), op, ": input2 or target is undefined");

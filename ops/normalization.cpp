@@ -40,6 +40,8 @@
 #include "framework/autograd/node.h"
 #include "framework/dispatch.h"
 #include "framework/parallel.h"
+#include "framework/profiler.h"
+#include "ops/detail/profile_counts.h"
 
 namespace ember {
 namespace {
@@ -551,6 +553,7 @@ TensorList channel_norm_backward(const Tensor& grad, const Tensor& x, const Tens
   Tensor gx = s.need_input ? empty(x.shape(), x.dtype()) : Tensor();
   Tensor gw = s.need_weight ? empty(s.weight_shape, x.dtype()) : Tensor();
   Tensor gb = s.need_bias ? empty(s.bias_shape, x.dtype()) : Tensor();
+  detail::count_bytes(g, x, weight, gx, gw, gb);
   EMBER_DISPATCH_FLOATING(x.dtype(), op, [&] {
     auto ptr = [](const Tensor& t) { return t.defined() ? t.data_ptr<scalar_t>() : nullptr; };
     channel_norm_backward_kernel<scalar_t>(g.data_ptr<scalar_t>(), x.data_ptr<scalar_t>(),
@@ -568,6 +571,9 @@ Tensor channel_norm_finish(const Tensor& input, const Tensor& x, const Tensor& w
   Tensor w = contiguous_values(weight);
   Tensor b = contiguous_values(bias);
   Tensor out = empty(input.shape(), input.dtype());
+  // Limitation: the profiler sees this pass only (x, affine, y), not the
+  // statistics pass that read x before it.
+  detail::count_bytes(x, w, b, out);
   EMBER_DISPATCH_FLOATING(input.dtype(), op, [&] {
     auto ptr = [](const Tensor& t) { return t.defined() ? t.data_ptr<scalar_t>() : nullptr; };
     normalize_rows<scalar_t>(x.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), state.dims,
@@ -743,6 +749,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
                   std::optional<double> momentum, double eps,
                   const Tensor& num_batches_tracked) {
   const char* op = "batch_norm";
+  EMBER_PROFILE_OP(op, input, weight, bias);
   const Dims d = channel_dims(input, op);
   check_channel_param(running_mean, "running_mean", input, d.c, op);
   check_channel_param(running_var, "running_var", input, d.c, op);
@@ -786,6 +793,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
                   const Tensor& bias, double eps) {
   const char* op = "group_norm";
+  EMBER_PROFILE_OP(op, input, weight, bias);
   const Dims d = channel_dims(input, op);
   EMBER_CHECK(num_groups >= 1 && d.c % num_groups == 0, "group_norm: expected the number of ",
               "channels in input to be divisible by num_groups, but got input of shape ",
@@ -805,6 +813,7 @@ Tensor instance_norm(const Tensor& input, const Tensor& running_mean,
                      const Tensor& running_var, const Tensor& weight, const Tensor& bias,
                      bool use_input_stats, double momentum, double eps) {
   const char* op = "instance_norm";
+  EMBER_PROFILE_OP(op, input, weight, bias);
   const Dims d = channel_dims(input, op);
   check_channel_param(running_mean, "running_mean", input, d.c, op);
   check_channel_param(running_var, "running_var", input, d.c, op);
@@ -852,6 +861,7 @@ Tensor instance_norm(const Tensor& input, const Tensor& running_mean,
 
 Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight,
                   const Tensor& bias, double eps) {
+  EMBER_PROFILE_OP("layer_norm", input, weight, bias);
   const char* node_name = "LayerNormBackward";
   const auto k = static_cast<int64_t>(normalized_shape.size());
   EMBER_CHECK(k >= 1, "layer_norm: Expected normalized_shape to be at least 1-dimensional, ",
@@ -882,6 +892,7 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
   Tensor out = empty(shape, input.dtype());
   auto mean = std::make_shared<Stats>(static_cast<size_t>(rows), 0.0);
   auto invstd = std::make_shared<Stats>(static_cast<size_t>(rows), 0.0);
+  detail::count_bytes(x, w, b, out);
   if (n > 0) {
     EMBER_DISPATCH_FLOATING(input.dtype(), "layer_norm", [&] {
       auto ptr = [](const Tensor& t) { return t.defined() ? t.data_ptr<scalar_t>() : nullptr; };
@@ -908,6 +919,7 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
         Tensor gw = need_w ? zeros(normalized_shape, xs.dtype()) : Tensor();
         Tensor gb = need_b ? zeros(normalized_shape, xs.dtype()) : Tensor();
         if (n == 0) return {gx, gw, gb};
+        detail::count_bytes(g, xs, ws, gx, gw, gb);
         EMBER_DISPATCH_FLOATING(xs.dtype(), "layer_norm", [&] {
           auto ptr = [](const Tensor& t) { return t.defined() ? t.data_ptr<scalar_t>() : nullptr; };
           layer_norm_backward_kernel<scalar_t>(g.data_ptr<scalar_t>(), xs.data_ptr<scalar_t>(),

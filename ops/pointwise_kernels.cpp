@@ -6,6 +6,7 @@
 #include "framework/autograd/grad_mode.h"
 #include "framework/dispatch.h"
 #include "ops/detail/pointwise.h"
+#include "ops/detail/profile_counts.h"
 #include "ops/detail/strided_loop.h"
 #include "ops/elementwise.h"
 
@@ -125,6 +126,7 @@ void integer_rows(const Tensor& out, const Tensor& a, const Tensor& b, BinaryOp 
 void apply_unary(const Tensor& out, const Tensor& in, UnaryOp op, const OpParams& params,
                  const char* name) {
   EMBER_ASSERT(out.dtype() == in.dtype());
+  count_bytes(in, out);
   EMBER_DISPATCH_FLOATING(out.dtype(), name, [&] {
     unary_rows<scalar_t>(out, in, unary_kernel<scalar_t>(op), params);
   });
@@ -133,6 +135,7 @@ void apply_unary(const Tensor& out, const Tensor& in, UnaryOp op, const OpParams
 void apply_binary(const Tensor& out, const Tensor& a, const Tensor& b, BinaryOp op,
                   const OpParams& params, const char* name) {
   EMBER_ASSERT(out.dtype() == a.dtype() && out.dtype() == b.dtype());
+  count_bytes(a, b, out);
   if (out.dtype() == kInt64) return integer_rows(out, a, b, op, params, name);
   EMBER_DISPATCH_FLOATING(out.dtype(), name, [&] {
     binary_rows<scalar_t>(out, a, b, binary_kernel<scalar_t>(op), params);

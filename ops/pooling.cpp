@@ -10,6 +10,8 @@
 #include "framework/autograd/node.h"
 #include "framework/dispatch.h"
 #include "framework/parallel.h"
+#include "framework/profiler.h"
+#include "ops/detail/profile_counts.h"
 
 // Every pooling op reduces to one of two kernel families over planes of up to
 // three spatial axes (depth, height, width; 1-D and 2-D problems pad the front
@@ -592,6 +594,7 @@ std::pair<Tensor, Tensor> max_family(const Tensor& input, const Geometry& g, boo
   const bool needs_grad = any_requires_grad({&input});
   Tensor index = want_indices || needs_grad ? empty(g.output_shape, kInt64) : Tensor();
   int64_t* index_data = index.defined() ? index.data_ptr<int64_t>() : nullptr;
+  detail::count_bytes(x, y, index);
   EMBER_DISPATCH_FLOATING(input.dtype(), op, [&] {
     max_pool_forward(x.data_ptr<scalar_t>(), y.data_ptr<scalar_t>(), index_data, g);
   });
@@ -603,6 +606,7 @@ std::pair<Tensor, Tensor> max_family(const Tensor& input, const Geometry& g, boo
                   Tensor gy = contiguous_data(grads[0]);
                   const Tensor& where = saved_index.unpack(op);
                   Tensor gx = empty(g.input_shape, gy.dtype());
+                  detail::count_bytes(gy, where, gx);
                   EMBER_DISPATCH_FLOATING(gy.dtype(), op, [&] {
                     max_pool_backward(gy.data_ptr<scalar_t>(), where.data_ptr<int64_t>(),
                                       gx.data_ptr<scalar_t>(), g);
@@ -618,6 +622,7 @@ Tensor avg_family(const Tensor& input, const Geometry& g,
   Tensor x = contiguous_data(input);
   Tensor y = empty(g.output_shape, input.dtype());
   std::vector<int64_t> divisor = avg_divisors(g, divisor_override);
+  detail::count_bytes(x, y);
   EMBER_DISPATCH_FLOATING(input.dtype(), op, [&] {
     avg_pool_forward(x.data_ptr<scalar_t>(), y.data_ptr<scalar_t>(), divisor, g);
   });
@@ -627,6 +632,7 @@ Tensor avg_family(const Tensor& input, const Geometry& g,
                    [g, divisor, op](const TensorList& grads) -> TensorList {
                      Tensor gy = contiguous_data(grads[0]);
                      Tensor gx = empty(g.input_shape, gy.dtype());
+                     detail::count_bytes(gy, gx);
                      EMBER_DISPATCH_FLOATING(gy.dtype(), op, [&] {
                        avg_pool_backward(gy.data_ptr<scalar_t>(), gx.data_ptr<scalar_t>(),
                                          divisor, g);
@@ -653,6 +659,7 @@ const char* const kAdaptiveAvgNodes[] = {"AdaptiveAvgPool1DBackward0",
 std::pair<Tensor, Tensor> max_pool(const Tensor& input, const MaxPoolOptions& options,
                                    int64_t d, bool want_indices) {
   const char* op = kMaxPoolOps[d - 1];
+  EMBER_PROFILE_OP(op, input);
   Frame frame = check_input(input, d, op);
   Window w = check_window(options.kernel_size, options.stride, options.padding,
                           options.dilation, d, op, input.shape());
@@ -669,6 +676,7 @@ std::pair<Tensor, Tensor> max_pool(const Tensor& input, const MaxPoolOptions& op
 
 Tensor avg_pool(const Tensor& input, const AvgPoolOptions& options, int64_t d) {
   const char* op = kAvgPoolOps[d - 1];
+  EMBER_PROFILE_OP(op, input);
   Frame frame = check_input(input, d, op);
   Window w = check_window(options.kernel_size, options.stride, options.padding, 1, d, op,
                           input.shape());
@@ -690,6 +698,7 @@ Tensor avg_pool(const Tensor& input, const AvgPoolOptions& options, int64_t d) {
 
 Tensor adaptive_avg_pool(const Tensor& input, const PoolSizes& output_size, int64_t d) {
   const char* op = kAdaptiveAvgOps[d - 1];
+  EMBER_PROFILE_OP(op, input);
   Geometry g = adaptive_geometry(input, output_size, d, op);
   return avg_family(input, g, std::nullopt, op, kAdaptiveAvgNodes[d - 1]);
 }
@@ -697,6 +706,7 @@ Tensor adaptive_avg_pool(const Tensor& input, const PoolSizes& output_size, int6
 std::pair<Tensor, Tensor> adaptive_max_pool(const Tensor& input, const PoolSizes& output_size,
                                             bool want_indices) {
   const char* op = "adaptive_max_pool2d";
+  EMBER_PROFILE_OP(op, input);
   Geometry g = adaptive_geometry(input, output_size, 2, op);
   return max_family(input, g, want_indices, op, "AdaptiveMaxPool2DBackward0");
 }

@@ -9,6 +9,8 @@
 #include "framework/autograd/node.h"
 #include "framework/dispatch.h"
 #include "framework/parallel.h"
+#include "framework/profiler.h"
+#include "ops/detail/profile_counts.h"
 #include "ops/detail/reduce_kernels.h"
 #include "ops/detail/strided_loop.h"
 #include "ops/elementwise.h"
@@ -227,7 +229,9 @@ Tensor sum_kernel(const Tensor& x, const std::vector<bool>& reduced, const Shape
 
 Tensor sum_impl(const Tensor& x, const std::vector<bool>& reduced, bool keepdim,
                 const char* node_name) {
+  EMBER_PROFILE_OP("sum", x);
   Tensor out = sum_kernel(x, reduced, reduced_shape(x.shape(), reduced, keepdim));
+  detail::count_bytes(x, out);
   Shape input_shape = x.shape();
   return record_op(node_name, out, {x},
                    [input_shape, reduced, keepdim](const TensorList& grads) -> TensorList {
@@ -237,10 +241,12 @@ Tensor sum_impl(const Tensor& x, const std::vector<bool>& reduced, bool keepdim,
 
 Tensor mean_impl(const Tensor& x, const std::vector<bool>& reduced, bool keepdim,
                  const char* node_name) {
+  EMBER_PROFILE_OP("mean", x);
   EMBER_CHECK(x.is_floating_point(), "mean: could not infer the output dtype: the input is ",
               dtype_name(x.dtype()), " but mean needs float32 or float64; convert it first with "
               "to(kFloat32)");
   Tensor out = sum_kernel(x, reduced, reduced_shape(x.shape(), reduced, keepdim));
+  detail::count_bytes(x, out);
   const int64_t count = reduced_count(x.shape(), reduced);
 
   // Divide rather than multiply by a reciprocal: the same rounding as PyTorch,
@@ -268,6 +274,7 @@ Tensor mean_impl(const Tensor& x, const std::vector<bool>& reduced, bool keepdim
 Tensor distribute_evenly(const Tensor& input, double result, const Tensor& grad) {
   Tensor x = contiguous_data(input);
   Tensor out = zeros(x.shape(), x.dtype());
+  detail::count_bytes(x, out);
   EMBER_DISPATCH_FLOATING(x.dtype(), "max/min backward", [&] {
     const scalar_t* data = x.data_ptr<scalar_t>();
     const auto value = static_cast<scalar_t>(result);
@@ -295,12 +302,14 @@ Tensor distribute_evenly(const Tensor& input, double result, const Tensor& grad)
 
 template <bool kMax>
 Tensor extreme_all(const Tensor& x, const char* op, const char* node_name) {
+  EMBER_PROFILE_OP(op, x);
   EMBER_CHECK(x.numel() > 0, op, ": cannot reduce the empty tensor of shape ", x.shape(),
               " over all elements; pass a dim of nonzero size to reduce along it");
   // The order of the elements does not matter for the value: read any dense
   // layout in place.
   DenseView view = dense_view(x);
   Tensor out = empty({}, x.dtype());
+  detail::count_bytes(x, out);
   double result = 0.0;
   EMBER_DISPATCH_ALL(x.dtype(), op, [&] {
     const scalar_t* data = static_cast<const scalar_t*>(view.data);
@@ -333,6 +342,7 @@ std::pair<Tensor, Tensor> extreme_dim_kernel(const Tensor& x, int64_t dim, bool 
   Tensor values = empty(out_shape, x.dtype());
   Tensor indices = empty(out_shape, kInt64);
   if (values.numel() == 0) return {values, indices};
+  detail::count_bytes(x, values, indices);
 
   // Read x as a dense block [A, R, K] in memory order.
   DenseView view = dense_view(x);
@@ -370,6 +380,7 @@ Tensor place_at_indices(const Tensor& grad, const Tensor& indices, const Shape& 
   Tensor where = contiguous_data(indices);
   Tensor out = zeros(input_shape, grad.dtype());
   if (g.numel() == 0) return out;
+  detail::count_bytes(g, where, out);
   auto [outer, inner] = outer_inner(input_shape, dim);
   const int64_t reduce_size = input_shape.empty() ? 1 : input_shape[dim];
   EMBER_DISPATCH_FLOATING(grad.dtype(), "max/min backward", [&] {
@@ -390,6 +401,7 @@ Tensor place_at_indices(const Tensor& grad, const Tensor& indices, const Shape& 
 template <bool kMax>
 std::pair<Tensor, Tensor> extreme_dim(const Tensor& x, int64_t dim, bool keepdim,
                                       const char* op, const char* node_name) {
+  EMBER_PROFILE_OP(op, x);
   auto [values, indices] = extreme_dim_kernel<kMax>(x, dim, keepdim, op);
   if (!any_requires_grad({&x})) return {values, indices};
   const int64_t d = wrap_dim(dim, x.dim(), op);
@@ -409,6 +421,7 @@ Tensor arg_extreme_all(const Tensor& x, const char* op) {
               " over all elements; pass a dim of nonzero size to reduce along it");
   Tensor input = contiguous_data(x);
   Tensor out = empty({}, kInt64);
+  detail::count_bytes(x, out);
   EMBER_DISPATCH_ALL(x.dtype(), op, [&] {
     const scalar_t* data = static_cast<const scalar_t*>(input.raw_data());
     *out.data_ptr<int64_t>() =
@@ -463,24 +476,36 @@ std::pair<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim) {
   return extreme_dim<false>(x, dim, keepdim, "min", "MinBackward0");
 }
 
-Tensor argmax(const Tensor& x) { return arg_extreme_all<true>(x, "argmax"); }
+Tensor argmax(const Tensor& x) {
+  EMBER_PROFILE_OP("argmax", x);
+  return arg_extreme_all<true>(x, "argmax");
+}
 
-Tensor argmin(const Tensor& x) { return arg_extreme_all<false>(x, "argmin"); }
+Tensor argmin(const Tensor& x) {
+  EMBER_PROFILE_OP("argmin", x);
+  return arg_extreme_all<false>(x, "argmin");
+}
 
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
+  EMBER_PROFILE_OP("argmax", x);
   return extreme_dim_kernel<true>(x, dim, keepdim, "argmax").second;
 }
 
 Tensor argmin(const Tensor& x, int64_t dim, bool keepdim) {
+  EMBER_PROFILE_OP("argmin", x);
   return extreme_dim_kernel<false>(x, dim, keepdim, "argmin").second;
 }
 
+// var and std count no bytes of their own: the passes they are built from
+// (mean, sub, square, sum, div) count theirs.
 Tensor var(const Tensor& x, const Shape& dims, int64_t correction, bool keepdim) {
+  EMBER_PROFILE_OP("var", x);
   auto reduced = dims.empty() ? all_dims(x) : reduced_dims(x, dims, "var");
   return var_impl(x, reduced, correction, keepdim, "var");
 }
 
 Tensor std(const Tensor& x, const Shape& dims, int64_t correction, bool keepdim) {
+  EMBER_PROFILE_OP("std", x);
   auto reduced = dims.empty() ? all_dims(x) : reduced_dims(x, dims, "std");
   Tensor variance = var_impl(x, reduced, correction, keepdim, "std");
   Tensor deviation;

@@ -27,7 +27,9 @@
 #include "framework/autograd/node.h"
 #include "framework/dispatch.h"
 #include "framework/parallel.h"
+#include "framework/profiler.h"
 #include "ops/detail/pointwise.h"
+#include "ops/detail/profile_counts.h"
 
 namespace ember {
 namespace {
@@ -335,6 +337,7 @@ Tensor softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim) {
   Tensor g = contiguous_floating(grad);
   Tensor result = empty(out.shape(), out.dtype());
   if (out.numel() == 0) return result;
+  detail::count_bytes(g, out, result);
   Geometry geo = geometry(out.shape(), dim);
   EMBER_DISPATCH_FLOATING(out.dtype(), kLog ? "log_softmax" : "softmax", [&] {
     backward_kernel<scalar_t, kLog>(g.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(),
@@ -345,10 +348,12 @@ Tensor softmax_backward(const Tensor& grad, const Tensor& out, int64_t dim) {
 
 template <bool kLog>
 Tensor softmax_op(const Tensor& x, int64_t dim, const char* name, const char* node_name) {
+  EMBER_PROFILE_OP(name, x);
   // wrap_dim lets a 0-d tensor name dim 0 or -1, as PyTorch does.
   int64_t wrapped = wrap_dim(dim, x.dim(), name);
   Tensor input = contiguous_floating(x);
   Tensor out = empty(input.shape(), input.dtype());
+  detail::count_bytes(input, out);
   if (out.numel() != 0) {
     Geometry geo = geometry(input.shape(), wrapped);
     EMBER_DISPATCH_FLOATING(input.dtype(), name, [&] {

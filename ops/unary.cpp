@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "framework/autograd/node.h"
+#include "framework/profiler.h"
 #include "ops/detail/pointwise.h"
 #include "ops/elementwise.h"
 
@@ -46,6 +47,7 @@ Tensor with_grad_kernel(const char* name, const Tensor& out, const Tensor& x,
 }  // namespace
 
 Tensor neg(const Tensor& x) {
+  EMBER_PROFILE_OP("neg", x);
   Tensor out;
   if (x.dtype() == kInt64) {
     out = detail::binary_kernel_op(scalar_tensor(0, kInt64), x, BinaryOp::Sub, {1.0}, "neg");
@@ -58,6 +60,7 @@ Tensor neg(const Tensor& x) {
 }
 
 Tensor exp(const Tensor& x) {
+  EMBER_PROFILE_OP("exp", x);
   Tensor out = run_unary(x, UnaryOp::Exp, {}, "exp");
   if (!any_requires_grad({&x})) return out;
   SavedTensor saved(out);
@@ -67,6 +70,7 @@ Tensor exp(const Tensor& x) {
 }
 
 Tensor log(const Tensor& x) {
+  EMBER_PROFILE_OP("log", x);
   Tensor out = run_unary(x, UnaryOp::Log, {}, "log");
   if (!any_requires_grad({&x})) return out;
   SavedTensor saved(x);
@@ -76,6 +80,7 @@ Tensor log(const Tensor& x) {
 }
 
 Tensor sqrt(const Tensor& x) {
+  EMBER_PROFILE_OP("sqrt", x);
   Tensor out = run_unary(x, UnaryOp::Sqrt, {}, "sqrt");
   if (!any_requires_grad({&x})) return out;
   SavedTensor saved(out);
@@ -85,6 +90,7 @@ Tensor sqrt(const Tensor& x) {
 }
 
 Tensor abs(const Tensor& x) {
+  EMBER_PROFILE_OP("abs", x);
   Tensor out;
   if (x.dtype() == kInt64) {
     out = detail::binary_kernel_op(x, neg(x), BinaryOp::Maximum, {}, "abs");
@@ -95,6 +101,7 @@ Tensor abs(const Tensor& x) {
 }
 
 Tensor square(const Tensor& x) {
+  EMBER_PROFILE_OP("square", x);
   if (x.dtype() == kInt64) return mul(x, x);
   Tensor out = run_unary(x, UnaryOp::Square, {}, "square");
   if (!any_requires_grad({&x})) return out;
@@ -105,6 +112,7 @@ Tensor square(const Tensor& x) {
 }
 
 Tensor pow(const Tensor& x, double exponent) {
+  EMBER_PROFILE_OP("pow", x);
   Tensor out = run_unary(x, UnaryOp::Pow, {exponent}, "pow");
   if (!any_requires_grad({&x})) return out;
   SavedTensor saved(x);
@@ -116,21 +124,25 @@ Tensor pow(const Tensor& x, double exponent) {
 }
 
 Tensor relu(const Tensor& x) {
+  EMBER_PROFILE_OP("relu", x);
   Tensor out = run_unary(x, UnaryOp::Relu, {}, "relu");
   return with_grad_kernel("ReluBackward", out, x, out, BinaryOp::ReluGrad);
 }
 
 Tensor sigmoid(const Tensor& x) {
+  EMBER_PROFILE_OP("sigmoid", x);
   Tensor out = run_unary(x, UnaryOp::Sigmoid, {}, "sigmoid");
   return with_grad_kernel("SigmoidBackward", out, x, out, BinaryOp::SigmoidGrad);
 }
 
 Tensor tanh(const Tensor& x) {
+  EMBER_PROFILE_OP("tanh", x);
   Tensor out = run_unary(x, UnaryOp::Tanh, {}, "tanh");
   return with_grad_kernel("TanhBackward", out, x, out, BinaryOp::TanhGrad);
 }
 
 Tensor gelu(const Tensor& x, const std::string& approximate) {
+  EMBER_PROFILE_OP("gelu", x);
   EMBER_CHECK(approximate == "none" || approximate == "tanh", "gelu: approximate must be "
               "\"none\" or \"tanh\", got \"", approximate, "\"");
   bool exact = approximate == "none";
@@ -140,12 +152,14 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
 }
 
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  EMBER_PROFILE_OP("leaky_relu", x);
   Tensor out = run_unary(x, UnaryOp::LeakyRelu, {negative_slope}, "leaky_relu");
   return with_grad_kernel("LeakyReluBackward", out, x, x, BinaryOp::LeakyReluGrad,
                           {negative_slope});
 }
 
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
+  EMBER_PROFILE_OP("clamp", x);
   EMBER_CHECK(min.has_value() || max.has_value(),
               "clamp: at least one of min and max must be given");
   constexpr double infinity = std::numeric_limits<double>::infinity();

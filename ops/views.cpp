@@ -6,7 +6,9 @@
 #include <optional>
 
 #include "framework/autograd/node.h"
+#include "framework/profiler.h"
 #include "framework/tensor.h"
+#include "ops/detail/profile_counts.h"
 #include "ops/detail/strided_loop.h"
 #include "ops/reduce.h"
 
@@ -37,6 +39,7 @@ auto part_backward(const Tensor& input, Take take) {
   return [shape = input.shape(), dtype = input.dtype(), take](const TensorList& grads)
              -> TensorList {
     Tensor grad_input = zeros(shape, dtype);
+    detail::count_bytes(grads[0], grad_input);
     detail::copy_into(take(grad_input), grads[0]);
     return {grad_input};
   };
@@ -162,6 +165,8 @@ Tensor Tensor::reshape(const Shape& shape) const {
   }
 
   // No strides can express the new shape over these elements: copy first.
+  // Only this case is recorded; the views above cost no work.
+  EMBER_PROFILE_OP("reshape", *this);
   return contiguous().view(new_shape);
 }
 

@@ -4,6 +4,7 @@
 #include "framework/autograd/autograd_meta.h"
 #include "framework/autograd/grad_mode.h"
 #include "framework/autograd/node.h"
+#include "framework/profiler.h"
 
 namespace ember {
 namespace {
@@ -90,6 +91,7 @@ void run_backward(const TensorList& roots, const TensorList& grads, bool retain_
   }
 
   NoGradGuard no_grad;
+  profiler::Range backward_range("backward", profiler::EventKind::Backward);
   auto states = count_dependencies(root_edges);
   for (size_t i = 0; i < root_edges.size(); ++i) {
     Node* node = root_edges[i].node.get();
@@ -117,7 +119,12 @@ void run_backward(const TensorList& roots, const TensorList& grads, bool retain_
     TensorList node_grads = std::move(states[node].grads);
     fill_missing_grads(node_grads, *node);
     node->run_pre_hooks(node_grads);
-    TensorList input_grads = node->apply(std::move(node_grads));
+    TensorList input_grads;
+    {
+      profiler::Range node_range;
+      if (profiler::is_enabled()) node_range.open(node->name(), profiler::EventKind::Backward);
+      input_grads = node->apply(std::move(node_grads));
+    }
     if (!retain_graph) node->release_saved();
 
     const auto& edges = node->next_edges();

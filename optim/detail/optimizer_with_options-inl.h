@@ -16,6 +16,7 @@
 
 #include "framework/autograd/grad_mode.h"
 #include "framework/error.h"
+#include "framework/profiler.h"
 #include "ops/detail/strided_loop.h"
 #include "optim/optimizer_with_options.h"
 
@@ -207,6 +208,10 @@ template <class Options, class State>
 template <class Update>
 void OptimizerWithOptions<Options, State>::for_each_param_with_grad(const Update& update) {
   NoGradGuard no_grad;
+  profiler::Range range;
+  if (profiler::is_enabled()) {
+    range.open(std::string(name_) + ".step", profiler::EventKind::Optimizer);
+  }
   size_t index = 0;
   for (Group& group : groups_) {
     for (Tensor& param : group.params) {
@@ -231,6 +236,19 @@ void OptimizerWithOptions<Options, State>::for_each_param_with_grad(const Update
       });
       update(param, grad, state, group.options);
       param.storage()->bump_version();
+
+      // Every update reads the parameter, its gradient and each state tensor,
+      // and writes the parameter and the state back.
+      if (range.active()) {
+        int state_tensors = 0;
+        State::for_each_field(state, [&](const char*, const auto& value, bool) {
+          using V = std::decay_t<decltype(value)>;
+          if constexpr (std::is_same_v<V, Tensor>) state_tensors += value.defined() ? 1 : 0;
+        });
+        range.add_bytes(static_cast<double>(param.numel()) *
+                        static_cast<double>(element_size(param.dtype())) *
+                        (3 + 2 * state_tensors));
+      }
     }
   }
 }
