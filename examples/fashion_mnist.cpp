@@ -1,12 +1,6 @@
 // Trains a small CNN on Fashion-MNIST end to end: data, augmentation,
 // validation, early stopping, checkpoints, a CSV log and a confusion matrix.
-//
-//   x: [B, 1, 28, 28] normalized with mean 0.2860, std 0.3530
-//   conv3x3(1->32, pad 1) BN ReLU maxpool2   -> [B, 32, 14, 14]
-//   conv3x3(32->64, pad 1) BN ReLU maxpool2  -> [B, 64, 7, 7]
-//   dropout 0.25, flatten                    -> [B, 3136]
-//   linear 3136->128 ReLU, dropout 0.5       -> [B, 128]
-//   linear 128->10                           -> logits [B, 10]
+// The network is common/fashion_models.h's fashion_cnn().
 //
 // Adam (lr 1e-3) at batch 64 on 55,000 of the 60,000 training images (the
 // other 5,000 validate), one epoch by default: about 88% test accuracy;
@@ -18,24 +12,9 @@
 // mlp_fashion_mnist.
 #include <CLI/CLI.hpp>
 
+#include "common/fashion_models.h"
 #include "common/fashion_training.h"
 #include "ember.h"
-
-namespace {
-
-namespace nn = ember::nn;
-
-// The network of the header comment, with PyTorch's child names ("0.weight",
-// "1.running_mean", ...), so tools/fashion_mnist_pytorch.py's state_dict keys match.
-nn::Sequential make_model() {
-  return nn::Sequential(
-      nn::Conv2d(1, 32, 3, {.padding = 1}), nn::BatchNorm2d(32), nn::ReLU(), nn::MaxPool2d(2),
-      nn::Conv2d(32, 64, 3, {.padding = 1}), nn::BatchNorm2d(64), nn::ReLU(), nn::MaxPool2d(2),
-      nn::Dropout(0.25), nn::Flatten(), nn::Linear(3136, 128), nn::ReLU(), nn::Dropout(0.5),
-      nn::Linear(128, 10));
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   // Before anything touches OpenBLAS: restart with fast kernels if Debian's
@@ -47,5 +26,6 @@ int main(int argc, char** argv) {
   fashion_training::add_flags(app, flags);
   CLI11_PARSE(app, argc, argv);
 
-  return fashion_training::run({.name = "fashion_mnist", .make_model = make_model}, flags);
+  return fashion_training::run(
+      {.name = "fashion_mnist", .make_model = fashion_models::fashion_cnn}, flags);
 }
