@@ -56,8 +56,18 @@ inline benchmark::internal::Benchmark* configure(benchmark::internal::Benchmark*
   return b->UseRealTime()->ComputeStatistics("min", min_of)->ComputeStatistics("max", max_of);
 }
 
+// The work of one call as plain counters in the JSON report: "flops" and
+// "bytes" (each array an op must read or write, once). A script divides them
+// by the time to set it beside the machine's limits (examples/ember_limits).
+// Zero means not defined (no FLOPs for data movement) and is left out.
+inline void report_work(benchmark::State& state, double flops_per_call, double bytes_per_call) {
+  if (flops_per_call > 0) state.counters["flops"] = flops_per_call;
+  if (bytes_per_call > 0) state.counters["bytes"] = bytes_per_call;
+}
+
 // Times `run` after one untimed call (it wakes the workers and warms the
-// allocator's cache) and reports `bytes_per_call` moved per call.
+// allocator's cache) and reports `bytes_per_call` moved per call, as a rate
+// and as the "bytes" counter.
 template <typename Run>
 void measure(benchmark::State& state, int64_t bytes_per_call, const Run& run) {
   use_threads(state.range(0));
@@ -67,6 +77,7 @@ void measure(benchmark::State& state, int64_t bytes_per_call, const Run& run) {
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(state.iterations() * bytes_per_call);
+  report_work(state, 0, static_cast<double>(bytes_per_call));
 }
 
 }  // namespace ember::bench

@@ -86,11 +86,23 @@ Tensor run_conv(const Workload& w, const Tensor& x, const Tensor& weight, const 
   }
 }
 
+// GFLOP/s, and per call the "flops" and the "bytes" of the tensors each pass
+// must touch once: forward reads x, w, b and writes y; backward reads dy three
+// times (for dx, dw, db), w and x once each, and writes dx, dw and db.
 void report_flops(benchmark::State& state, const Workload& w, double passes) {
   GemmShape g = gemm_shape(w);
-  double gflop = passes * 2.0 * double(w.input[0]) * g.m * g.n * g.k * 1e-9;
+  double flops = passes * 2.0 * double(w.input[0]) * g.m * g.n * g.k;
   state.counters["GFLOP/s"] =
-      benchmark::Counter(gflop, benchmark::Counter::kIsIterationInvariantRate);
+      benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+
+  double x = 1.0, weight = 1.0, y = double(w.input[0]) * g.m * g.n;
+  for (int64_t size : w.input) x *= double(size);
+  for (int64_t size : w.weight) weight *= double(size);
+  double bias = double(w.weight[0]);
+  double forward = x + weight + bias + y;
+  double backward = 3 * y + weight + x + x + weight + bias;
+  double elements = passes > 1 ? forward + backward : forward;
+  ember::bench::report_work(state, flops, sizeof(float) * elements);
 }
 
 struct Operands {

@@ -9,7 +9,9 @@
 //                      so this calls the kernel entry in ops/detail
 //   add/ember_inplace  a.add_(b): same bytes counted, but one stream fewer
 //                      for the memory system (the output is an input)
-// Plain loops split the range into one contiguous part per thread.
+// Plain loops split the range into one contiguous part per thread. Besides the
+// rate, each reports per call the "bytes" above and, for add and mul, "flops"
+// (one per element).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -100,11 +102,13 @@ void memcpy_plain(benchmark::State& state) {
 
 // ember's out-of-place op: a fresh output each call, freed at the end of it.
 template <typename Op>
-void ember_op(benchmark::State& state, int64_t bytes_per_call, Op op) {
+void ember_op(benchmark::State& state, int64_t bytes_per_call, int64_t flops_per_call, Op op) {
   ember::bench::measure(state, bytes_per_call, [&] {
     Tensor result = op(operands().a, operands().b);
     benchmark::DoNotOptimize(result.raw_data());
   });
+  ember::bench::report_work(state, static_cast<double>(flops_per_call),
+                            static_cast<double>(bytes_per_call));
 }
 
 void add_ember_out(benchmark::State& state) {
@@ -136,7 +140,8 @@ void register_all() {
       plain_binary(s, [](float x, float y) { return x + y; });
     });
     reg("add/ember", t, [](benchmark::State& s) {
-      ember_op(s, 3 * kBytes, [](const Tensor& a, const Tensor& b) { return ember::add(a, b); });
+      ember_op(s, 3 * kBytes, kNumel,
+               [](const Tensor& a, const Tensor& b) { return ember::add(a, b); });
     });
     reg("add/ember_out", t, add_ember_out);
     reg("add/ember_inplace", t, add_ember_inplace);
@@ -145,14 +150,15 @@ void register_all() {
       plain_binary(s, [](float x, float y) { return x * y; });
     });
     reg("mul/ember", t, [](benchmark::State& s) {
-      ember_op(s, 3 * kBytes, [](const Tensor& a, const Tensor& b) { return ember::mul(a, b); });
+      ember_op(s, 3 * kBytes, kNumel,
+               [](const Tensor& a, const Tensor& b) { return ember::mul(a, b); });
     });
 
     reg("relu/plain", t, [](benchmark::State& s) {
       plain_unary(s, [](float x) { return std::max(x, 0.0f); });
     });
     reg("relu/ember", t, [](benchmark::State& s) {
-      ember_op(s, 2 * kBytes, [](const Tensor& a, const Tensor&) { return ember::relu(a); });
+      ember_op(s, 2 * kBytes, 0, [](const Tensor& a, const Tensor&) { return ember::relu(a); });
     });
 
     // The plain exp is libm's scalar expf (no -ffast-math): a reference for
@@ -161,7 +167,7 @@ void register_all() {
       plain_unary(s, [](float x) { return std::exp(x); });
     });
     reg("exp/ember", t, [](benchmark::State& s) {
-      ember_op(s, 2 * kBytes, [](const Tensor& a, const Tensor&) { return ember::exp(a); });
+      ember_op(s, 2 * kBytes, 0, [](const Tensor& a, const Tensor&) { return ember::exp(a); });
     });
   }
 }

@@ -35,10 +35,12 @@ Operands make_operands(int64_t n) {
           ember::zeros({n, n})};
 }
 
+// GFLOP/s, and per call the "flops" and the "bytes" of a, b read and c written.
 void report_flops(benchmark::State& state, int64_t n) {
-  double gflop = 2.0 * static_cast<double>(n) * static_cast<double>(n) * n * 1e-9;
+  double flops = 2.0 * static_cast<double>(n) * static_cast<double>(n) * n;
   state.counters["GFLOP/s"] =
-      benchmark::Counter(gflop, benchmark::Counter::kIsIterationInvariantRate);
+      benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  ember::bench::report_work(state, flops, 3.0 * sizeof(float) * static_cast<double>(n) * n);
 }
 
 void matmul_ember(benchmark::State& state) {

@@ -1,11 +1,14 @@
-// batch_norm on [64, 64, 28, 28] float32 (12.25 MiB per tensor) and dropout on
-// 16M float32 elements (64 MiB), the shapes of the PyTorch comparison. Bytes
+// batch_norm on [64, 64, 28, 28] float32 (12.25 MiB per tensor), layer_norm on
+// [8192, 1024] over its last dim (32 MiB) and dropout on 16M float32 elements
+// (64 MiB), the shapes of the PyTorch comparison. Bytes
 // per second count each operand byte once (what the op must at least move):
 //   memcpy/plain              copy of 16M floats: the machine's copy bandwidth
 //   batch_norm/forward        training step with running statistics: x in, y out
 //   batch_norm/forward_backward   + the backward: g and x in, gx out
 //                             (weight and bias gradients are a few bytes)
 //   batch_norm/eval_forward   running statistics: x in, y out
+//   layer_norm/forward        x in, y out (weight and bias are a few bytes)
+//   layer_norm/forward_backward   + the backward: g and x in, gx out
 //   dropout/forward           x in, y and the one-byte mask out
 //   dropout/forward_backward  + g and the mask in, gx out
 // The batch_norm kernels read x twice (statistics, then normalize), the
@@ -32,6 +35,8 @@ using ember::Tensor;
 const ember::Shape kNormShape = {64, 64, 28, 28};
 constexpr int64_t kNormNumel = int64_t{64} * 64 * 28 * 28;
 constexpr int64_t kNormBytes = kNormNumel * static_cast<int64_t>(sizeof(float));
+const ember::Shape kLayerShape = {8192, 1024};
+constexpr int64_t kLayerBytes = int64_t{8192} * 1024 * static_cast<int64_t>(sizeof(float));
 constexpr int64_t kDropNumel = int64_t{16} << 20;
 constexpr int64_t kDropBytes = kDropNumel * static_cast<int64_t>(sizeof(float));
 
@@ -54,6 +59,26 @@ const NormOperands& norm_operands() {
     o.bias = ember::randn({64}, {}, &generator);
     o.running_mean = ember::zeros({64});
     o.running_var = ember::ones({64});
+    return o;
+  }();
+  return instance;
+}
+
+struct LayerOperands {
+  Tensor x;
+  Tensor grad;
+  Tensor weight;
+  Tensor bias;
+};
+
+const LayerOperands& layer_operands() {
+  static const LayerOperands instance = [] {
+    ember::Generator generator(5);
+    LayerOperands o;
+    o.x = ember::randn(kLayerShape, {}, &generator);
+    o.grad = ember::randn(kLayerShape, {}, &generator);
+    o.weight = ember::randn({kLayerShape[1]}, {}, &generator);
+    o.bias = ember::randn({kLayerShape[1]}, {}, &generator);
     return o;
   }();
   return instance;
@@ -123,6 +148,30 @@ void batch_norm_eval_forward(benchmark::State& state) {
   });
 }
 
+void layer_norm_forward(benchmark::State& state) {
+  const LayerOperands& o = layer_operands();
+  ember::NoGradGuard no_grad;
+  ember::bench::measure(state, 2 * kLayerBytes, [&] {
+    Tensor y = ember::layer_norm(o.x, {kLayerShape[1]}, o.weight, o.bias);
+    benchmark::DoNotOptimize(y.raw_data());
+  });
+}
+
+void layer_norm_forward_backward(benchmark::State& state) {
+  const LayerOperands& o = layer_operands();
+  Tensor x = o.x.detach().requires_grad_(true);
+  Tensor weight = o.weight.detach().requires_grad_(true);
+  Tensor bias = o.bias.detach().requires_grad_(true);
+  ember::bench::measure(state, 5 * kLayerBytes, [&] {
+    x.zero_grad();
+    weight.zero_grad();
+    bias.zero_grad();
+    Tensor y = ember::layer_norm(x, {kLayerShape[1]}, weight, bias);
+    y.backward(o.grad);
+    benchmark::DoNotOptimize(x.grad().raw_data());
+  });
+}
+
 void dropout_forward(benchmark::State& state) {
   const DropOperands& o = drop_operands();
   ember::Generator generator(3);
@@ -160,6 +209,8 @@ void register_all() {
     reg("batch_norm/forward", t, batch_norm_forward);
     reg("batch_norm/forward_backward", t, batch_norm_forward_backward);
     reg("batch_norm/eval_forward", t, batch_norm_eval_forward);
+    reg("layer_norm/forward", t, layer_norm_forward);
+    reg("layer_norm/forward_backward", t, layer_norm_forward_backward);
     reg("dropout/forward", t, dropout_forward);
     reg("dropout/forward_backward", t, dropout_forward_backward);
   }

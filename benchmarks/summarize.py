@@ -5,13 +5,15 @@
 
 Prints Markdown: the machine, then per program a table of each benchmark's
 median, min and max over its repetitions, then the comparisons the benchmarks
-exist for (ratios of medians) with their aims. Standard library only.
+exist for (ratios of medians) with their aims. Standard library only. The
+machine's limits are read from limits.json beside the first file, when there.
 
 Benchmark names follow `<op>/<variant>/<arg>:<value>/.../real_time`; a
 comparison pairs two (op, variant) with the same arguments.
 """
 
 import json
+import os
 import sys
 from collections import OrderedDict
 
@@ -94,6 +96,15 @@ def load(path):
     return data.get("context", {}), OrderedDict(sorted(results.items(), key=reading_order))
 
 
+def load_limits(path):
+    """The figures ember_limits --json saved beside the results, or None."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
 def fmt(value):
     if value is None:
         return "-"
@@ -108,7 +119,7 @@ def args_text(args):
     return " ".join(f"{k}={v}" for k, v in args)
 
 
-def print_machine(contexts):
+def print_machine(contexts, limits):
     context = contexts[0]
     caches = ", ".join(
         f"L{c['level']} {c['type'][0].lower()} {c['size'] // 1024} KiB"
@@ -123,6 +134,12 @@ def print_machine(contexts):
           f"ember SIMD: {context.get('ember_simd', '?')}")
     print(f"- Google Benchmark library build: {context.get('library_build_type', '?')}; "
           f"date: {context.get('date', '?')}")
+    if limits:
+        print(f"- limits (ember_limits, {limits['simd']} x{limits['simd_width_floats']}): "
+              f"peak {limits['peak_gflops_one_core']:.1f} GFLOP/s on one core, "
+              f"{limits['peak_gflops_all_cores']:.1f} on {limits['threads']} threads; "
+              f"triad {limits['bandwidth_gbs_one_core']:.1f} GB/s on one core, "
+              f"{limits['bandwidth_gbs_all_cores']:.1f} on {limits['threads']} threads")
     print()
 
 
@@ -180,7 +197,7 @@ def main(paths):
         contexts.append(context)
         loaded.append((path, results))
         merged.update(results)
-    print_machine(contexts)
+    print_machine(contexts, load_limits(os.path.join(os.path.dirname(paths[0]), "limits.json")))
     for path, results in loaded:
         name = path.rsplit("/", 1)[-1].removesuffix(".json")
         print_table(name, results)
