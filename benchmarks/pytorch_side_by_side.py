@@ -9,7 +9,8 @@ Needs Debian's python3-torch (PyTorch 1.13) and python3-matplotlib. Builds the
 benchmark programs, ember_limits and ember_config in Release (in build-bench/,
 as benchmarks/run.sh does) unless --no-build. For every workload and thread
 count the two sides alternate, one measurement each per round, so both sample
-the same stretches of a noisy machine.
+the same stretches of a noisy machine. PyTorch's thread count bounds its
+OpenBLAS pool too, so both sides run every GEMM on the same number of threads.
 
 Prints one table: ember's and PyTorch's median time with min and max over the
 rounds, the ratio PyTorch / ember (above 1: ember is faster), and the share of
@@ -354,6 +355,24 @@ def measure_limits(build, threads):
     return limits
 
 
+def set_pytorch_blas_threads(threads):
+    """Bounds OpenBLAS's own thread pool in this process. Debian's PyTorch calls
+    the pthread build of OpenBLAS for its GEMMs, whose pool torch.set_num_threads
+    does not reach: without this, PyTorch's "1 thread" matmuls and linear layers
+    run on every core. Returns False when no OpenBLAS is loaded."""
+    import ctypes
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "libopenblas" in line}
+    for path in paths:
+        ctypes.CDLL(path).openblas_set_num_threads(ctypes.c_int(threads))
+    return bool(paths)
+
+
+def label(name):
+    """A workload's name for the tables: the ember benchmark's name, shortened."""
+    return name.replace("/ember", "").replace("/n:", " n=")
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -435,7 +454,7 @@ def comparison_table(rows, limits_by_threads):
         if limit_seconds == 0:
             bound, shares = "-", ["-", "-"]
         lines.append("| %s | %d | %s | %s | %.2f | %s | %s | %s |"
-                     % (row["workload"], row["threads"], fmt_times(row["ember_s"]),
+                     % (label(row["workload"]), row["threads"], fmt_times(row["ember_s"]),
                         fmt_times(row["pytorch_s"]), pytorch / ember, bound, *shares))
     return "\n".join(lines)
 
@@ -460,7 +479,7 @@ def scaling_table(rows, thread_counts):
                 cells += ["%.2f" % (one[0] / many[0]), "%.2f" % (one[1] / many[1])]
             else:
                 cells += ["-", "-"]
-        lines.append("| %s | %s |" % (workload, " | ".join(cells)))
+        lines.append("| %s | %s |" % (label(workload), " | ".join(cells)))
     return "\n".join(lines)
 
 
@@ -497,7 +516,7 @@ def draw_chart(rows, thread_counts, path):
     axes.axvline(1.0, color="black", linewidth=0.8)
     axes.set_xscale("log")
     axes.set_yticks([i + 0.4 - height / 2 for i in range(len(workloads))])
-    axes.set_yticklabels(workloads, fontsize=7)
+    axes.set_yticklabels([label(w) for w in workloads], fontsize=7)
     axes.invert_yaxis()
     axes.set_xlabel("PyTorch time / ember time (log scale; right of 1: ember faster)")
     axes.legend(fontsize=8, loc="lower right")
@@ -537,6 +556,9 @@ def main():
     rows = []
     for threads in thread_counts:
         torch.set_num_threads(threads)
+        if not set_pytorch_blas_threads(threads):
+            print("warning: no OpenBLAS loaded by PyTorch; its GEMM threads are not bounded",
+                  file=sys.stderr)
         for name, (program, factory) in WORKLOADS.items():
             if args.filter and not re.search(args.filter, name):
                 continue
@@ -553,7 +575,7 @@ def main():
                          "pytorch_s": torch_times, "work": work})
             e, t = statistics.median(ember_times), statistics.median(torch_times)
             print("%-40s threads=%d  ember %9.3f ms  pytorch %9.3f ms  ratio %.2f"
-                  % (name, threads, e * 1e3, t * 1e3, t / e), file=sys.stderr, flush=True)
+                  % (label(name), threads, e * 1e3, t * 1e3, t / e), file=sys.stderr, flush=True)
     order = list(WORKLOADS)
     rows.sort(key=lambda r: (order.index(r["workload"]), r["threads"]))
     minutes = (time.time() - started) / 60
