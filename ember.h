@@ -12,6 +12,7 @@
 #include "framework/generator_state.h"
 #include "framework/gradcheck.h"
 #include "framework/log.h"
+#include "framework/machine_limits.h"
 #include "framework/parallel.h"
 #include "framework/profiler.h"
 #include "framework/random.h"
