@@ -129,9 +129,9 @@ void draw(const std::vector<Variant>& variants, const std::vector<std::vector<Po
 // The learning rates: for each variant the best of kGrid by the training loss
 // after 30 epochs on 5,000 images (--lr-grid prints the sweep).
 std::vector<Variant> make_variants(int64_t n, int64_t mini_batch) {
-  return {{"full batch (b = n)", n, 0.3},
-          {"mini-batch (b = " + std::to_string(mini_batch) + ")", mini_batch, 0.01},
-          {"stochastic (b = 1)", 1, 0.001}};
+  return {{"full batch (b = n)", n, 0.1},
+          {"mini-batch (b = " + std::to_string(mini_batch) + ")", mini_batch, 0.03},
+          {"stochastic (b = 1)", 1, 0.003}};
 }
 
 const std::vector<double> kGrid = {0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0};

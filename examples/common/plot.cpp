@@ -162,7 +162,8 @@ std::string style_clause(const Series& series, size_t position) {
     case Style::Lines: return "with lines lw 2" + lc + title;
     case Style::Points: return "with points ps 1.3" + pt + lc + title;
     case Style::LinesPoints: return "with linespoints lw 1.5 ps 0.6" + pt + lc + title;
-    case Style::Bars: return "with boxes fs solid 0.7 border" + lc + title;
+    // The fill takes the series' colour; the border stays dark grey.
+    case Style::Bars: return "with boxes" + lc + " fs solid 0.8 border lc rgb '#404040'" + title;
   }
   return "with lines" + lc + title;
 }
@@ -188,7 +189,8 @@ std::string preamble(const Files& files, int width, int height) {
          << "set output " << quote(files.png) << "\n"
          << "set datafile missing 'NaN'\n"
          << "set style fill solid 0.7\n"
-         << "set boxwidth 0.8 relative\n";
+         // Absolute, so that a series of one bar is as wide as the others.
+         << "set boxwidth 0.8 absolute\n";
   return script.str();
 }
 
