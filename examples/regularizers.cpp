@@ -173,40 +173,18 @@ data::DataLoader training_loader(const Splits& splits, const Regularizer& regula
                                     .batch_transform = mixing});
 }
 
-struct Score {
-  double loss = 0.0;
-  double accuracy = 0.0;
-};
-
-// Mean cross-entropy and accuracy over `loader`, in evaluation mode.
-Score evaluate(nn::Sequential& model, data::DataLoader& loader) {
-  ember::NoGradGuard no_grad;
-  model->eval();
-  double loss_sum = 0.0;
-  int64_t correct = 0;
-  int64_t seen = 0;
-  for (data::Batch& batch : loader) {
-    Tensor logits = model(batch.input);
-    loss_sum += ember::cross_entropy(logits, batch.target).item() * batch.size();
-    correct += train::count_correct(logits, batch.target);
-    seen += batch.size();
-  }
-  model->train();
-  return {loss_sum / seen, static_cast<double>(correct) / seen};
-}
-
 struct EpochLog {
   int64_t epoch = 0;
   double train_loss = 0.0;  // on the (augmented, mixed) batches trained on
-  Score monitor;
+  train::Evaluation monitor;
 };
 
 struct Outcome {
   Regularizer regularizer;
-  int64_t epochs = 0;      // trained
-  int64_t best_epoch = 0;  // whose weights were scored (early stopping), else the last
-  Score train;             // clean training images
-  Score valid;
+  int64_t epochs = 0;        // trained
+  int64_t best_epoch = 0;    // whose weights were scored (early stopping), else the last
+  train::Evaluation train;   // clean training images
+  train::Evaluation valid;
   double seconds = 0.0;
   std::vector<EpochLog> log;
 };
@@ -243,7 +221,7 @@ Outcome run_one(const Regularizer& regularizer, const Splits& splits, const Sett
   outcome.regularizer = regularizer;
   for (int64_t epoch = 0; epoch < settings.epochs; ++epoch) {
     double train_loss = train_epoch(model, optimizer, train_loader, loss_options);
-    Score monitor = evaluate(model, monitor_loader);
+    train::Evaluation monitor = train::evaluate(*model, monitor_loader);
     outcome.log.push_back({epoch + 1, train_loss, monitor});
     outcome.epochs = epoch + 1;
     if (regularizer.early_stopping && stopper.step(monitor.loss, *model)) break;
@@ -255,8 +233,8 @@ Outcome run_one(const Regularizer& regularizer, const Splits& splits, const Sett
     outcome.best_epoch = stopper.best_epoch() + 1;
   }
 
-  outcome.train = evaluate(model, clean_train_loader);
-  outcome.valid = evaluate(model, valid_loader);
+  outcome.train = train::evaluate(*model, clean_train_loader);
+  outcome.valid = train::evaluate(*model, valid_loader);
   outcome.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return outcome;

@@ -12,23 +12,11 @@
 #include "ops/loss.h"
 #include "ops/softmax.h"
 #include "optim/adam.h"
+#include "train/detail/mode_restorer.h"
 
 namespace ember::train {
 
 namespace {
-
-// Puts a module back in the mode it had, however the scope ends.
-class ModeRestorer {
- public:
-  explicit ModeRestorer(nn::Module& model) : model_(model), training_(model.is_training()) {}
-  ~ModeRestorer() { model_.train(training_); }
-  ModeRestorer(const ModeRestorer&) = delete;
-  ModeRestorer& operator=(const ModeRestorer&) = delete;
-
- private:
-  nn::Module& model_;
-  bool training_;
-};
 
 void check_tensors(const TrainingSet& data) {
   EMBER_CHECK(data.inputs.defined() && data.inputs.dim() >= 1,
@@ -175,7 +163,7 @@ Tensor predict(nn::Module& model, const Tensor& inputs, int64_t batch_size) {
               inputs.defined() ? format_shape(inputs.shape()) : "an undefined tensor");
   EMBER_CHECK(batch_size >= 1, "predict: batch_size must be at least 1, got ", batch_size);
   NoGradGuard no_grad;
-  ModeRestorer restorer(model);
+  detail::ModeRestorer restorer(model);
   model.eval();
 
   const int64_t n = inputs.size(0);

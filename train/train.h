@@ -12,6 +12,7 @@
 #include "train/cross_validation.h"
 #include "train/csv_logger.h"
 #include "train/early_stopping.h"
+#include "train/evaluate.h"
 #include "train/fit.h"
 #include "train/metrics.h"
 #include "train/progress_bar.h"

@@ -98,31 +98,6 @@ data::BatchTransform make_batch_transform(const Flags& flags) {
   return data::random_choice(std::move(choices));
 }
 
-struct Evaluation {
-  double loss = 0.0;
-  double accuracy = 0.0;
-};
-
-// Mean loss and accuracy of `model` over `loader` in evaluation mode;
-// counts into `matrix` when one is given.
-Evaluation evaluate(nn::Sequential& model, data::DataLoader& loader,
-                    train::ConfusionMatrix* matrix = nullptr) {
-  ember::NoGradGuard no_grad;
-  model->eval();
-  double loss_sum = 0.0;
-  int64_t correct = 0;
-  int64_t seen = 0;
-  for (data::Batch& batch : loader) {
-    Tensor logits = model(batch.input);
-    loss_sum += ember::cross_entropy(logits, batch.target).item() * batch.size();
-    correct += train::count_correct(logits, batch.target);
-    seen += batch.size();
-    if (matrix != nullptr) matrix->update(logits, batch.target);
-  }
-  model->train();
-  return {loss_sum / seen, static_cast<double>(correct) / seen};
-}
-
 // "run.safetensors" -> "run.best.safetensors".
 std::string best_path(const std::string& path) {
   std::filesystem::path file(path);
@@ -283,7 +258,7 @@ int train_and_test(const Program& program, const Flags& flags) {
     std::string name = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(flags.epochs);
     auto start = std::chrono::steady_clock::now();
     EpochResult result = train_epoch(model, *optimizer, train_loader, loss_options, name);
-    Evaluation valid = evaluate(model, valid_loader);
+    train::Evaluation valid = train::evaluate(*model, valid_loader);
     bool stop = stopper.step(valid.loss, *model);
 
     std::printf("%s  train loss %.4f acc %.4f  valid loss %.4f acc %.4f  %.0f img/s  %.1f s%s\n",
@@ -315,7 +290,7 @@ int train_and_test(const Program& program, const Flags& flags) {
   if (stopper.best_epoch() >= 0 && !stopper.should_stop()) stopper.restore_best_weights(*model);
   const auto& names = data::FashionMNIST::kClasses;
   train::ConfusionMatrix matrix(kClasses, std::vector<std::string>(names.begin(), names.end()));
-  Evaluation test = evaluate(model, test_loader, &matrix);
+  train::Evaluation test = train::evaluate(*model, test_loader, &matrix);
   std::printf("\ntest loss %.4f  test accuracy %.4f (%lld images)\n\n%s", test.loss,
               test.accuracy, static_cast<long long>(datasets->test->size()),
               matrix.to_string().c_str());
