@@ -9,9 +9,9 @@
 //   saddle      x^2 - y^2                        from (1, 0.001), no minimum
 // on a float64 parameter [2] whose gradient autograd computes, at the
 // learning rates of kFunctionRates (chosen from a log grid by --lr-sweep for
-// Rosenbrock and Beale, 0.01 on the saddle). Writes trajectories.csv (every iterate), functions.csv (final
-// loss and distance to the minimum) and one PNG per function with the paths
-// over its contour map.
+// Rosenbrock and Beale, 0.01 on the saddle). Writes trajectories.csv (every
+// iterate), functions.csv (final loss and distance to the minimum) and one
+// PNG per function with the paths over its contour map.
 //
 // Fashion-MNIST: the same optimizers train the MLP 784-512-256-10 (ReLU) from
 // the same initial weights on the same batches (a 20,000-image subset, 10

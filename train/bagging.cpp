@@ -200,7 +200,8 @@ void Bagging::fit(const Tensor& inputs, const Tensor& targets) {
   oob_count_ = static_cast<int64_t>(covered.size());
   oob_score_ = covered.empty()
                    ? kNaN
-                   : score_rows(covered_scores, width, covered, target_values, options_.aggregation);
+                   : score_rows(covered_scores, width, covered, target_values,
+                                options_.aggregation);
   oob_prediction_ = Tensor();
   for (const Tensor& scores : oob_scores) {
     if (!scores.defined()) continue;

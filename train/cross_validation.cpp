@@ -76,7 +76,8 @@ MetricSummary summarize(std::string name, std::vector<double> values) {
 
   double squares = 0.0;
   for (double value : summary.values) squares += (value - summary.mean) * (value - summary.mean);
-  summary.std = count > 1 ? std::sqrt(squares / (count - 1)) : std::numeric_limits<double>::quiet_NaN();
+  summary.std = count > 1 ? std::sqrt(squares / (count - 1))
+                          : std::numeric_limits<double>::quiet_NaN();
   return summary;
 }
 

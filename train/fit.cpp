@@ -121,7 +121,8 @@ FitHistory fit(nn::Module& model, const TrainingSet& data, const FitOptions& opt
   Generator generator(options.seed);
   FitHistory history;
   for (int64_t epoch = 0; epoch < options.epochs; ++epoch) {
-    Tensor order = options.shuffle ? randperm(count, &generator) : arange(static_cast<double>(count));
+    Tensor order = options.shuffle ? randperm(count, &generator)
+                                   : arange(static_cast<double>(count));
     double loss_sum = 0.0;
     for (int64_t start = 0; start < count; start += options.batch_size) {
       const int64_t length = std::min(options.batch_size, count - start);
@@ -159,7 +160,8 @@ FitFunction gradient_fit(FitOptions options) {
 }
 
 Tensor predict(nn::Module& model, const Tensor& inputs, int64_t batch_size) {
-  EMBER_CHECK(inputs.defined() && inputs.dim() >= 1, "predict: inputs must be a tensor [N, ...], got ",
+  EMBER_CHECK(inputs.defined() && inputs.dim() >= 1,
+              "predict: inputs must be a tensor [N, ...], got ",
               inputs.defined() ? format_shape(inputs.shape()) : "an undefined tensor");
   EMBER_CHECK(batch_size >= 1, "predict: batch_size must be at least 1, got ", batch_size);
   NoGradGuard no_grad;

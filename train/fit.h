@@ -31,7 +31,9 @@ namespace ember::train {
 using ModelFactory = std::function<std::shared_ptr<nn::Module>()>;
 
 // An optimizer over `parameters`, e.g.
-//   [](std::vector<Tensor> p) { return std::make_unique<optim::SGD>(p, optim::SGDOptions{.lr = 0.1}); }
+//   [](std::vector<Tensor> p) {
+//     return std::make_unique<optim::SGD>(p, optim::SGDOptions{.lr = 0.1});
+//   }
 using OptimizerFactory =
     std::function<std::unique_ptr<optim::Optimizer>(std::vector<Tensor> parameters)>;
 

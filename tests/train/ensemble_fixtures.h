@@ -35,7 +35,8 @@ inline Problem blobs(int64_t per_class, int64_t classes, uint64_t seed) {
   std::vector<int64_t> labels(n);
   for (int64_t i = 0; i < n; ++i) {
     const int64_t label = i % classes;
-    const double angle = 2.0 * std::numbers::pi * static_cast<double>(label) / static_cast<double>(classes);
+    const double angle =
+        2.0 * std::numbers::pi * static_cast<double>(label) / static_cast<double>(classes);
     points[2 * i] = static_cast<float>(3.0 * std::cos(angle)) + noise[2 * i];
     points[2 * i + 1] = static_cast<float>(3.0 * std::sin(angle)) + noise[2 * i + 1];
     labels[i] = label;
