@@ -8,7 +8,8 @@ Runs examples/fashion_mnist (ember) and tools/fashion_mnist_pytorch.py (the
 same model, Adam, batch and thread count, with PyTorch's fastest input path:
 tensors indexed in memory) for one epoch each, alternating the two sides for
 every configuration and round so both sample the same stretches of a noisy
-machine. Reads the training images per second each side prints for its epoch
+machine. OPENBLAS_NUM_THREADS bounds PyTorch's OpenBLAS pool to the same
+thread count. Reads the training images per second each side prints for its epoch
 and prints medians with min and max, and the ratio ember / PyTorch. `--limit`
 trains on the first N images to keep a round short; 0 means all 55,000.
 Needs the example built (`cmake --build build --target fashion_mnist`) and
@@ -26,8 +27,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RATE = re.compile(r"^epoch 1/1 .* (\d+) img/s", re.MULTILINE)
 
 
-def images_per_second(command):
-    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+def images_per_second(command, threads):
+    # Debian's PyTorch runs its GEMMs on the pthread build of OpenBLAS, whose
+    # pool torch.set_num_threads does not bound: the environment does.
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, env=env)
     found = RATE.search(result.stdout)
     if result.returncode != 0 or found is None:
         sys.exit(f"{' '.join(command)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
@@ -53,10 +57,10 @@ def main():
             for _ in range(args.rounds):
                 torch_rates.append(images_per_second(
                     ["/usr/bin/python3", "tools/fashion_mnist_pytorch.py", "--log-every", "0"]
-                    + common))
+                    + common, threads))
                 ember_rates.append(images_per_second(
                     [example, "--checkpoint", "/tmp/ember_epoch_bench.safetensors",
-                     "--csv", "/tmp/ember_epoch_bench.csv"] + common))
+                     "--csv", "/tmp/ember_epoch_bench.csv"] + common, threads))
             rows.append((batch, threads, ember_rates, torch_rates))
             print(f"batch {batch} threads {threads}: ember {statistics.median(ember_rates):.0f} "
                   f"img/s, pytorch {statistics.median(torch_rates):.0f} img/s", flush=True)

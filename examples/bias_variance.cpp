@@ -28,11 +28,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "common/number_flags.h"
 #include "common/plot.h"
 #include "ember.h"
 #include "train/bias_variance.h"
@@ -208,7 +208,7 @@ void write_csv(const std::vector<DegreeResult>& results, const std::string& path
         << ',' << parts.gap_standard_error << ',' << result.exact_bias_squared << ','
         << result.exact_variance << ',' << parts.bias_squared << ',' << parts.variance << '\n';
   }
-  EMBER_CHECK(csv.good(), "bias_variance: cannot write ", path);
+  EMBER_CHECK(csv.good(), "cannot write ", path);
 }
 
 // Lines: the exact decomposition; points: what the B fits and K labels measured.
@@ -251,7 +251,7 @@ void plot_u_curve(const std::vector<DegreeResult>& results, const Settings& sett
   figure.add("error measured on fresh noisy labels", degree, measured, plot::Style::Points,
              "#d62728");
   figure.add("training error", degree, training, plot::Style::LinesPoints, "#2ca02c");
-  plot::save_png(figure, path, {.width = 1000, .height = 640});
+  plot::draw([&] { plot::save_png(figure, path, {.width = 1000, .height = 640}); });
 }
 
 // 20 of the fits at three degrees, with f and the mean fit.
@@ -280,7 +280,9 @@ void plot_fits(const Problem& problem, const std::vector<int64_t>& degrees,
     figure.add("f(x) = sin(2 pi x)", grid, f, plot::Style::Lines, "#000000");
     figures.push_back(std::move(figure));
   }
-  plot::save_png(figures, path, {.width = 1500, .height = 480, .columns = 3});
+  plot::draw([&] {
+    plot::save_png(figures, path, {.width = 1500, .height = 480, .columns = 3});
+  });
 }
 
 void print_settings(const Settings& settings) {
@@ -314,6 +316,7 @@ void print_result(const DegreeResult& result) {
 int run(const Settings& settings) {
   auto start = std::chrono::steady_clock::now();
   if (settings.threads > 0) ember::set_num_threads(settings.threads);
+  plot::create_directories(settings.out);
   ember::Generator generator(settings.seed);
   print_settings(settings);
 
@@ -333,7 +336,6 @@ int run(const Settings& settings) {
               static_cast<long long>(results[best].degree), results[best].parts.measured_error,
               settings.noise * settings.noise);
 
-  std::filesystem::create_directories(settings.out);
   const std::string stem = settings.out + "/bias_variance";
   write_csv(results, stem + ".csv");
   plot_u_curve(results, settings, stem + ".png");
@@ -359,7 +361,7 @@ int main(int argc, char** argv) {
   app.add_option("--out", settings.out, "Directory for the CSV and the PNGs")
       ->capture_default_str();
   app.add_option("--threads", settings.threads, "Threads (0: EMBER_NUM_THREADS or every core)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(number_flags::kNonNegative);
   app.add_option("--seed", settings.seed, "Seed of the training labels and the test labels")
       ->capture_default_str();
   app.add_option("--train-size", settings.train_size, "Points per training set (m)")
@@ -379,7 +381,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    EMBER_CHECK(settings.max_degree < settings.train_size, "bias_variance: --max-degree ",
+    EMBER_CHECK(settings.max_degree < settings.train_size, "--max-degree ",
                 settings.max_degree, " needs more points than that per training set, got ",
                 "--train-size ", settings.train_size);
     return run(settings);

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 
+#include "common/number_flags.h"
 #include "framework/machine_limits.h"
 #include "framework/parallel.h"
 
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
   int threads = 0;
   app.add_flag("--json", json, "Print one JSON object instead of the summary");
   app.add_option("--threads", threads, "Threads for the all-cores figures (default: ember's)")
-      ->check(CLI::PositiveNumber);
+      ->check(number_flags::kPositive);
   CLI11_PARSE(app, argc, argv);
 
   if (threads > 0) ember::set_num_threads(threads);

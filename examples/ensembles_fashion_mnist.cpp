@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "common/experiment.h"
+#include "common/number_flags.h"
 #include "common/plot.h"
 #include "ember.h"
 #include "train/bagging.h"
@@ -175,7 +176,7 @@ int run(const experiment::Flags& flags, Settings settings) {
   figure.add("bagging", counts, bagging_line, plot::Style::LinesPoints);
   figure.add("boosting (SAMME)", counts, boosting_line, plot::Style::LinesPoints);
   std::string png = flags.out + "/ensembles_members.png";
-  bool drawn = experiment::draw([&] { plot::save_png(figure, png); });
+  bool drawn = plot::draw([&] { plot::save_png(figure, png); });
   std::printf("\nwrote %s, %s%s%s\n", table.path().c_str(), staged.path().c_str(),
               drawn ? ", " : "", drawn ? png.c_str() : "");
   return 0;
@@ -188,16 +189,16 @@ int main(int argc, char** argv) {
 
   CLI::App app{"Bagging and boosting of small MLPs against one MLP on Fashion-MNIST"};
   experiment::Flags flags;
-  experiment::add_flags(app, flags, "ensembles", true);
+  experiment::add_flags(app, flags, "ensembles_fashion_mnist", true);
   Settings settings;
   app.add_option("--members", settings.members, "Bagging members and boosting rounds")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(number_flags::kPositive);
   app.add_option("--epochs", settings.epochs, "Epochs each model trains")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(number_flags::kPositive);
   app.add_option("--hidden", settings.hidden, "Hidden units of each MLP")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(number_flags::kPositive);
   app.add_option("--train-size", settings.train_size, "Training images (the first N)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(number_flags::kPositive);
   app.add_flag("--serial", settings.serial,
                "Train bagging's members one after another, each with every thread");
   CLI11_PARSE(app, argc, argv);

@@ -120,7 +120,7 @@ void sweep_capacity(const Settings& settings, const experiment::FashionTensors& 
                         .y_label = "accuracy", .log_x = true, .key = "bottom right"};
   accuracy.add("training", widths, train_accuracy, plot::Style::LinesPoints)
       .add("validation", widths, valid_accuracy, plot::Style::LinesPoints);
-  experiment::draw([&] {
+  plot::draw([&] {
     plot::save_png(std::vector<plot::Figure>{loss, accuracy}, flags.out + "/capacity.png");
   });
 }
@@ -177,7 +177,7 @@ void train_long(const Settings& settings, const experiment::FashionTensors& fash
   plot::Figure accuracy{.title = "Accuracy against epochs", .x_label = "epoch",
                         .y_label = "accuracy", .key = "bottom right"};
   accuracy.add("training", epochs, train_accuracy).add("validation", epochs, valid_accuracy);
-  experiment::draw([&] {
+  plot::draw([&] {
     plot::save_png(std::vector<plot::Figure>{loss, accuracy}, flags.out + "/epochs.png");
   });
 }

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "common/experiment.h"
+#include "common/number_flags.h"
 #include "common/plot.h"
 #include "data/tensor_dataset.h"
 #include "ember.h"
@@ -122,8 +123,8 @@ void draw(const std::vector<Variant>& variants, const std::vector<std::vector<Po
     by_time.add(label, std::vector<double>(seconds.begin() + 1, seconds.end()),
                 std::vector<double>(losses.begin() + 1, losses.end()));
   }
-  experiment::draw([&] { plot::save_png(by_epoch, out + "/loss_vs_epochs.png"); });
-  experiment::draw([&] { plot::save_png(by_time, out + "/loss_vs_time.png"); });
+  plot::draw([&] { plot::save_png(by_epoch, out + "/loss_vs_epochs.png"); });
+  plot::draw([&] { plot::save_png(by_time, out + "/loss_vs_time.png"); });
 }
 
 // The learning rates: for each variant the best of kGrid by the training loss
@@ -208,11 +209,11 @@ int main(int argc, char** argv) {
   experiment::add_flags(app, flags, "gradient_descent_variants", true);
   std::optional<int64_t> epochs;
   app.add_option("--epochs", epochs, "Epochs of every variant (default 30, --quick 3)")
-      ->check(CLI::PositiveNumber);
+      ->check(number_flags::kPositive);
   int64_t mini_batch = 32;
   app.add_option("--batch-size", mini_batch, "Batch size of the mini-batch variant")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(number_flags::kPositive);
   bool lr_grid = false;
   app.add_flag("--lr-grid", lr_grid,
                "Only print each variant's final loss at every rate of a grid");

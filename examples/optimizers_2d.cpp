@@ -226,7 +226,7 @@ void draw_problem(const Problem& problem, const std::map<std::string, Path>& pat
     figure.add("minimum", {(*problem.minimum)[0]}, {(*problem.minimum)[1]}, plot::Style::Points,
                "#000000", 3);
   }
-  experiment::draw([&] { plot::save_png(figure, out + "/" + problem.name + ".png"); });
+  plot::draw([&] { plot::save_png(figure, out + "/" + problem.name + ".png"); });
 }
 
 void run_functions(const experiment::Flags& flags) {
@@ -390,7 +390,7 @@ int run_fashion(const experiment::Flags& flags) {
     loss.add(name, curve.epochs, curve.train_loss, plot::Style::LinesPoints);
     accuracy.add(name, curve.epochs, curve.valid_accuracy, plot::Style::LinesPoints);
   }
-  experiment::draw([&] {
+  plot::draw([&] {
     plot::save_png(std::vector<plot::Figure>{loss, accuracy}, flags.out + "/fashion_mlp.png");
   });
   return 0;
@@ -421,7 +421,7 @@ int main(int argc, char** argv) {
     }
     if (part != "fashion") run_functions(flags);
     int status = part != "functions" ? run_fashion(flags) : 0;
-    std::printf("\nwrote %s\n", flags.out.c_str());
+    if (status == 0 || part == "all") std::printf("\nwrote %s\n", flags.out.c_str());
     return status;
   } catch (const ember::Error& error) {
     std::fprintf(stderr, "optimizers_2d: %s\n", error.what());

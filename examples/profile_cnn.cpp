@@ -16,6 +16,7 @@
 #include <string>
 
 #include "common/fashion_models.h"
+#include "common/number_flags.h"
 #include "ember.h"
 #include "framework/machine_limits.h"
 
@@ -126,6 +127,9 @@ int run(const Flags& flags) {
                  "directory\n", error.what());
     return kNoDataStatus;
   }
+  // Whole batches only (drop_last), so a batch must fit in the data set.
+  EMBER_CHECK(flags.batch_size <= images->size(), "--batch-size ", flags.batch_size,
+              " exceeds the ", images->size(), " training images");
   auto normalized = std::make_shared<data::TransformDataset>(
       images, std::make_shared<data::Normalize>(std::vector<double>{kMean},
                                                 std::vector<double>{kStd}));
@@ -192,11 +196,11 @@ int main(int argc, char** argv) {
   Flags flags;
   app.add_option("--data", flags.data_dir, "Fashion-MNIST directory")->capture_default_str();
   app.add_option("--steps", flags.steps, "training steps to profile")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(number_flags::kPositive)->capture_default_str();
   app.add_option("--batch-size", flags.batch_size, "images per step")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(number_flags::kPositive)->capture_default_str();
   app.add_option("--threads", flags.threads, "threads (default: every core)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_flags::kNonNegative);
   app.add_option("--trace", flags.trace, "Chrome trace file to write")->capture_default_str();
   app.add_option("--sort", flags.sort, "table order")
       ->check(CLI::IsMember({"total", "self"}))->capture_default_str();

@@ -24,13 +24,13 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/number_flags.h"
 #include "common/plot.h"
 #include "data/batch_transforms.h"
 #include "data/data_loader.h"
@@ -294,11 +294,12 @@ void plot_accuracies(const std::vector<Outcome>& outcomes, const Settings& setti
     figure.add(label, {positions[i]}, {outcomes[i].valid.accuracy}, plot::Style::Bars,
                colors[i % std::size(colors)]);
   }
-  plot::save_png(figure, path, {.width = 1200, .height = 560});
+  plot::draw([&] { plot::save_png(figure, path, {.width = 1200, .height = 560}); });
 }
 
 int run(const Settings& settings) {
   if (settings.threads > 0) ember::set_num_threads(settings.threads);
+  plot::create_directories(settings.out);
   std::optional<Splits> splits = load_splits(settings);
   if (!splits) return kNoDataStatus;
   std::printf("regularizers: %lld train / %lld valid / %lld early-stopping images from %s\n"
@@ -324,7 +325,6 @@ int run(const Settings& settings) {
     outcomes.push_back(std::move(outcome));
   }
 
-  std::filesystem::create_directories(settings.out);
   write_csv(outcomes, settings.out);
   plot_accuracies(outcomes, settings, settings.out + "/regularizers.png");
   std::printf("wrote %s/regularizers.csv, regularizers_epochs.csv, regularizers.png\n",
@@ -346,7 +346,7 @@ int main(int argc, char** argv) {
   app.add_option("--out", settings.out, "Directory for the CSV files and the PNG")
       ->capture_default_str();
   app.add_option("--threads", settings.threads, "Threads (0: EMBER_NUM_THREADS or every core)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(number_flags::kNonNegative);
   app.add_option("--seed", settings.seed, "Seed of the split, the weights, the batch order")
       ->capture_default_str();
   app.add_option("--epochs", settings.epochs, "Epochs for every run")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every experiment of examples/ in full (or with --quick) and copies
-# their charts into docs/experiments/, where the README shows them. Each
-# experiment's CSV files and charts stay in experiments-out/NAME.
+# Runs every experiment of examples/ in full and copies their charts into
+# docs/experiments/, where the README shows them; with --quick, runs the
+# short versions and leaves docs/ alone. Each experiment's CSV files and
+# charts stay in experiments-out/NAME.
 #
 #   tools/run_experiments.sh [--quick] [--threads N] [NAME...]
 #
@@ -16,9 +17,10 @@ all=(bias_variance optimizers_2d gradient_descent_variants fitting_curves regula
      ensembles_fashion_mnist)
 flags=()
 names=()
+quick=false
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) flags+=(--quick); shift ;;
+    --quick) flags+=(--quick); quick=true; shift ;;
     --threads) flags+=(--threads "$2"); shift 2 ;;
     -*) echo "run_experiments: unknown flag $1" >&2; exit 1 ;;
     *) names+=("$1"); shift ;;
@@ -36,6 +38,7 @@ for name in "${names[@]}"; do
   start=$SECONDS
   "build/examples/$name" "${flags[@]}" --out "$out"
   echo "=== $name: $((SECONDS - start)) s"
+  $quick && continue
   for chart in "$out"/*.png; do
     cp "$chart" "docs/experiments/${name}_$(basename "$chart")"
   done

@@ -34,10 +34,10 @@ struct BaggingOptions {
   uint64_t seed = 0;
   // Trains the members concurrently, one per thread of set_num_threads, each
   // member's ops on its own thread; off: one member after another, each
-  // using every thread. With 2 threads and small MLPs concurrent members are
-  // faster (README: "Ensembles and cross-validation"). A model that draws
-  // from default_generator() while training (Dropout without a generator of
-  // its own) gets different draws from run to run when concurrent.
+  // using every thread. Concurrent members suit small models, whose ops are
+  // too small to split across threads. A model that draws from
+  // default_generator() while training (Dropout without a generator of its
+  // own) gets different draws from run to run when concurrent.
   bool parallel = true;
   // How each member trains: gradient_fit(fit), seeding member m's order with
   // fit.seed + m, unless fit_function is given.

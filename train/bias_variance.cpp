@@ -148,6 +148,7 @@ BiasVariance bias_variance(const Tensor& predictions, const Tensor& target_funct
   result.noise = noise_variance;
   result.measured_noise = noise_sum / static_cast<double>(y.size());
   result.gap_standard_error = gap_standard_error(y, f, moments.mean, noise_variance);
+  for (double value : f) result.target_scale = std::max(result.target_scale, std::abs(value));
   result.bias_squared_per_point = tensor(bias_squared);
   result.variance_per_point = tensor(moments.variance);
   result.error_per_point = tensor(error);
@@ -155,7 +156,8 @@ BiasVariance bias_variance(const Tensor& predictions, const Tensor& target_funct
 }
 
 bool BiasVariance::adds_up(double standard_errors) const {
-  const double rounding = 1e-9 * std::max(std::abs(measured_error), std::abs(expected_error()));
+  const double error = std::max(std::abs(measured_error), std::abs(expected_error()));
+  const double rounding = 1e-9 * error + 1e-13 * target_scale * std::sqrt(error);
   return std::abs(gap()) <= standard_errors * gap_standard_error + rounding;
 }
 

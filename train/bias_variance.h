@@ -55,13 +55,19 @@ struct BiasVariance {
   // models, the d[k, i] are independent, so this is their sample standard
   // deviation over sqrt(K n). NaN when K n = 1.
   double gap_standard_error = 0.0;
+  // The largest |f[i]|: the scale of the values the sums are taken over, for
+  // adds_up()'s rounding allowance.
+  double target_scale = 0.0;
 
   // bias^2 + variance + noise: what the decomposition says the error is.
   double expected_error() const { return bias_squared + variance + noise; }
   // measured_error - expected_error().
   double gap() const { return measured_error - expected_error(); }
-  // Whether |gap()| is within `standard_errors` standard errors (plus 1e-9 of
-  // the error for rounding). False when gap_standard_error is NaN.
+  // Whether |gap()| is within `standard_errors` standard errors, plus an
+  // allowance for rounding: 1e-9 of the error, and 1e-13 of target_scale
+  // times the error's square root (what float64 rounding of values near
+  // target_scale leaves when the error itself is tiny, as without noise).
+  // False when gap_standard_error is NaN.
   bool adds_up(double standard_errors = 4.0) const;
   // "bias^2 0.0123 + variance 0.0456 + noise 0.0900 = 0.1479; measured 0.1482
   //  (gap 0.0003, 0.6 standard errors)"

@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <utility>
 
+#include "common/number_flags.h"
+#include "common/plot.h"
 #include "data/mnist.h"
 #include "ember.h"
 #include "train/metrics.h"
@@ -46,7 +47,7 @@ void add_flags(CLI::App& app, Flags& flags, const std::string& name, bool data) 
       ->capture_default_str();
   app.add_option("--threads", flags.threads, "Threads (0: EMBER_NUM_THREADS or every core)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_flags::kNonNegative);
   app.add_option("--seed", flags.seed, "Seed of initialization and data order")
       ->capture_default_str();
   if (data) {
@@ -58,9 +59,7 @@ void add_flags(CLI::App& app, Flags& flags, const std::string& name, bool data) 
 void apply(const Flags& flags) {
   if (flags.threads > 0) ember::set_num_threads(flags.threads);
   ember::manual_seed(flags.seed);
-  std::error_code error;
-  std::filesystem::create_directories(flags.out, error);
-  EMBER_CHECK(!error, "cannot create the output directory ", flags.out, ": ", error.message());
+  plot::create_directories(flags.out);
 }
 
 std::optional<FashionTensors> load_fashion(const std::string& dir, int64_t train_count,
@@ -135,16 +134,6 @@ std::string number(double value) {
   char text[32];
   auto [end, error] = std::to_chars(text, text + sizeof text, value);
   return error == std::errc() ? std::string(text, end) : "nan";
-}
-
-bool draw(const std::function<void()>& draw) {
-  try {
-    draw();
-    return true;
-  } catch (const ember::Error& error) {
-    std::fprintf(stderr, "no picture: %s\n", error.what());
-    return false;
-  }
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

@@ -3,7 +3,7 @@
 // What the optimization experiments (optimizers_2d, gradient_descent_variants,
 // fitting_curves) share: their common flags, a Fashion-MNIST subset held in
 // tensors, a training pass and an evaluation, a CSV table with text columns,
-// and drawing that degrades to a message when gnuplot is missing.
+// and drawing (plot::draw) that degrades to a message when gnuplot is missing.
 
 #include <CLI/CLI.hpp>
 
@@ -93,11 +93,6 @@ class CsvTable {
 // A number as CSV and tables print it: the shortest text that reads back the
 // same double ("0.1", "1e-05", "nan").
 std::string number(double value);
-
-// Runs `draw` (a plot::save_png call). When it throws ember::Error (gnuplot
-// missing or failing) says so on stderr and returns false: the CSV files are
-// the results, the pictures a convenience.
-bool draw(const std::function<void()>& draw);
 
 double seconds_since(std::chrono::steady_clock::time_point start);
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/number_flags.h"
 #include "data/batch_transforms.h"
 #include "data/data_loader.h"
 #include "data/mnist.h"
@@ -307,26 +308,8 @@ Flags default_flags(const std::string& program) {
   return flags;
 }
 
-namespace {
-
-// CLI11's PositiveNumber and NonNegativeNumber print the whole range of a
-// double in their messages; these say what is wrong in a few words.
-CLI::Validator number_at_least(double low, bool inclusive, const std::string& name) {
-  return CLI::Validator(
-      [=](std::string& text) -> std::string {
-        char* end = nullptr;
-        const double value = std::strtod(text.c_str(), &end);
-        const bool ok = end != text.c_str() && *end == '\0' && std::isfinite(value) &&
-                        (inclusive ? value >= low : value > low);
-        return ok ? "" : "expected a " + name + " number, got '" + text + "'";
-      },
-      name == "positive" ? "POSITIVE" : "NONNEGATIVE");
-}
-
-const CLI::Validator kPositive = number_at_least(0.0, false, "positive");
-const CLI::Validator kNonNegative = number_at_least(0.0, true, "non-negative");
-
-}  // namespace
+using number_flags::kNonNegative;
+using number_flags::kPositive;
 
 void add_flags(CLI::App& app, Flags& flags) {
   // A repeated flag takes its last value, so wrappers (run.sh) can set defaults.

@@ -101,10 +101,7 @@ Files files_for(const std::string& path) {
                            [](char c) { return static_cast<unsigned char>(c) < 0x20; }),
               "plot: the file name '", path, "' holds control characters");
   fs::path directory = png.parent_path().empty() ? fs::path(".") : png.parent_path();
-  std::error_code error;
-  fs::create_directories(directory, error);
-  EMBER_CHECK(!error, "plot: cannot create the directory ", directory.string(), ": ",
-              error.message());
+  create_directories(directory.string());
   return {directory, png.filename().string(), stem + ".dat", stem + ".gp", stem + ".log"};
 }
 
@@ -448,6 +445,22 @@ void save_png(const ContourFigure& figure, const std::string& path,
   }
   script << "\n";
   render(files, data.str(), script.str());
+}
+
+bool draw(const std::function<void()>& save) {
+  try {
+    save();
+    return true;
+  } catch (const ember::Error& error) {
+    std::fprintf(stderr, "no picture: %s\n", error.what());
+    return false;
+  }
+}
+
+void create_directories(const std::string& directory) {
+  std::error_code error;
+  fs::create_directories(directory, error);
+  EMBER_CHECK(!error, "cannot create the directory ", directory, ": ", error.message());
 }
 
 }  // namespace plot

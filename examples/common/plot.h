@@ -128,4 +128,14 @@ std::string cycle_color(size_t i);
 // The gnuplot program on PATH, or an empty string when there is none.
 std::string find_gnuplot();
 
+// Runs `save` (a save_png call). When it throws ember::Error (gnuplot missing
+// or failing), says so on stderr and returns false: a program's CSV files are
+// its results, the pictures a convenience.
+bool draw(const std::function<void()>& save);
+
+// Creates `directory` and its parents where missing. Throws ember::Error
+// naming it when that fails (a file in the way, no permission), so a program
+// can check its output directory before it spends time computing.
+void create_directories(const std::string& directory);
+
 }  // namespace plot

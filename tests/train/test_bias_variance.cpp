@@ -147,6 +147,23 @@ TEST_CASE("bias_variance does not add up when told the wrong noise variance", "[
   CHECK(wrong.gap() == Approx(right.gap() - 0.5 * sigma * sigma).epsilon(1e-9));
 }
 
+TEST_CASE("bias_variance adds up without noise when the error is down at rounding",
+          "[biasvar]") {
+  // Noiseless labels and fits within 1e-9 of f: an error near 1e-18 that
+  // float64 rounding of values near 100 keeps from adding up exactly (a gap
+  // near 1e-25, far above 1e-9 of the error).
+  const int64_t n = 50;
+  const Tensor f = 100.0 * ember::tensor(sine_at_midpoints(n));
+  Tensor fits = f + 1e-9 * ember_test::randn64({200, n}, 5);
+  Tensor test_labels = f.unsqueeze(0).expand({3, n});
+
+  BiasVariance parts = bias_variance(fits, f, 0.0, test_labels);
+
+  CHECK(parts.measured_error < 1e-16);
+  CHECK(parts.gap_standard_error == 0.0);
+  CHECK(parts.adds_up());
+}
+
 TEST_CASE("bias_variance accepts float32 and a single draw of labels", "[biasvar]") {
   Tensor p = ember::tensor(std::vector<float>{1.f, 2.f, 3.f, 4.f}, {2, 2});
   Tensor f = ember::tensor(std::vector<float>{2.f, 3.f});
