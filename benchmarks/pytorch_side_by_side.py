@@ -498,9 +498,10 @@ def machine_text(blas_kernels, limits_by_threads):
     return "\n".join(lines)
 
 
-def draw_chart(rows, thread_counts, path):
+def draw_chart(rows, thread_counts, path, title):
     """Horizontal bars of PyTorch / ember per workload, one colour per thread count."""
     import matplotlib
+    import matplotlib.ticker
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -508,7 +509,7 @@ def draw_chart(rows, thread_counts, path):
     ratio = {(r["workload"], r["threads"]):
              statistics.median(r["pytorch_s"]) / statistics.median(r["ember_s"]) for r in rows}
     height = 0.8 / len(thread_counts)
-    figure, axes = plt.subplots(figsize=(7.5, 1.0 + 0.22 * len(workloads) * len(thread_counts)))
+    figure, axes = plt.subplots(figsize=(9.0, 1.2 + 0.2 * len(workloads) * len(thread_counts)))
     for k, threads in enumerate(thread_counts):
         ys = [i + k * height for i, w in enumerate(workloads) if (w, threads) in ratio]
         xs = [ratio[(w, threads)] for w in workloads if (w, threads) in ratio]
@@ -516,13 +517,19 @@ def draw_chart(rows, thread_counts, path):
     axes.axvline(1.0, color="black", linewidth=0.8)
     axes.set_xscale("log")
     axes.set_yticks([i + 0.4 - height / 2 for i in range(len(workloads))])
-    axes.set_yticklabels([label(w) for w in workloads], fontsize=7)
+    axes.set_yticklabels([label(w) for w in workloads], fontsize=9)
     axes.invert_yaxis()
     axes.set_xlabel("PyTorch time / ember time (log scale; right of 1: ember faster)")
+    axes.set_title(title, fontsize=10)
+    ticks = [t for t in (0.25, 0.5, 1, 2, 4, 8, 16, 32) if min(ratio.values()) / 1.5 <= t
+             <= max(ratio.values()) * 1.5]
+    axes.set_xticks(ticks)
+    axes.set_xticklabels(["%g" % t for t in ticks])
+    axes.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axes.legend(fontsize=8, loc="lower right")
     axes.grid(axis="x", which="both", linewidth=0.3)
     figure.tight_layout()
-    figure.savefig(path, dpi=80)
+    figure.savefig(path, dpi=90)
     plt.close(figure)
 
 
@@ -594,7 +601,9 @@ def main():
     with open(os.path.join(args.out, "side_by_side.json"), "w") as out:
         json.dump({"limits": limits_by_threads, "blas_kernels": blas_kernels,
                    "rows": rows, "minutes": minutes}, out, indent=1)
-    draw_chart(rows, thread_counts, os.path.join(args.out, "side_by_side.png"))
+    draw_chart(rows, thread_counts, os.path.join(args.out, "side_by_side.png"),
+               "ember beside PyTorch %s, %s (%s)"
+               % (torch.__version__, cpu_model(), time.strftime("%Y-%m-%d")))
     print("(tables, JSON and chart saved in %s; %.1f min)" % (args.out, minutes), file=sys.stderr)
 
 

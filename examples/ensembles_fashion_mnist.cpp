@@ -171,12 +171,12 @@ int run(const experiment::Flags& flags, Settings settings) {
 
   plot::Figure figure{.title = "Fashion-MNIST: ensembles of MLPs",
                       .x_label = "members (bagging) or rounds (boosting)",
-                      .y_label = "test accuracy", .key = "bottom right"};
+                      .y_label = "test accuracy", .key = "outside right"};
   figure.add("single model", counts, single_line, plot::Style::Lines);
   figure.add("bagging", counts, bagging_line, plot::Style::LinesPoints);
   figure.add("boosting (SAMME)", counts, boosting_line, plot::Style::LinesPoints);
   std::string png = flags.out + "/ensembles_members.png";
-  bool drawn = plot::draw([&] { plot::save_png(figure, png); });
+  bool drawn = plot::draw([&] { plot::save_png(figure, png, {.width = 900, .height = 520}); });
   std::printf("\nwrote %s, %s%s%s\n", table.path().c_str(), staged.path().c_str(),
               drawn ? ", " : "", drawn ? png.c_str() : "");
   return 0;

@@ -114,10 +114,13 @@ void sweep_capacity(const Settings& settings, const experiment::FashionTensors& 
   plot::Figure loss{.title = "Loss against capacity (" + trained + ")",
                     .x_label = "hidden width H of MLP 784-H-10", .y_label = "cross-entropy",
                     .log_x = true, .log_y = true, .key = "top center"};
+  // Fitted to the widths: gnuplot's own log range would run on to 10^4.
+  loss.x_range = plot::Range{widths.front() * 0.8, widths.back() * 1.25};
   loss.add("training", widths, train_loss, plot::Style::LinesPoints)
       .add("validation", widths, valid_loss, plot::Style::LinesPoints);
   plot::Figure accuracy{.title = "Accuracy against capacity", .x_label = loss.x_label,
                         .y_label = "accuracy", .log_x = true, .key = "bottom right"};
+  accuracy.x_range = loss.x_range;
   accuracy.add("training", widths, train_accuracy, plot::Style::LinesPoints)
       .add("validation", widths, valid_accuracy, plot::Style::LinesPoints);
   plot::draw([&] {

@@ -212,6 +212,8 @@ std::string chart_commands(const Figure& figure, const Files& files, DataText& d
          << "set xlabel " << quote(figure.x_label) << "\n"
          << "set ylabel " << quote(figure.y_label) << "\n"
          << "unset logscale\n"
+         // %g: "1e-06" and "10" where gnuplot's default would print "0.0000010".
+         << "set format x '%g'\nset format y '%g'\n"
          << (figure.log_x ? "set logscale x\n" : "")
          << (figure.log_y ? "set logscale y\n" : "") << range_command("x", figure.x_range)
          << range_command("y", figure.y_range) << "set grid\n"
