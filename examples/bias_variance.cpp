@@ -376,9 +376,10 @@ int main(int argc, char** argv) {
   app.add_option("--labels", settings.label_draws, "Noisy labels per test point (K)")
       ->capture_default_str()->check(CLI::Range(1, 100000));
   CLI11_PARSE(app, argc, argv);
+  // --quick: smaller defaults; sizes given on the command line stay.
   if (settings.quick) {
-    settings.models = 200;
-    settings.label_draws = 10;
+    if (app.count("--models") == 0) settings.models = 200;
+    if (app.count("--labels") == 0) settings.label_draws = 10;
   }
 
   try {

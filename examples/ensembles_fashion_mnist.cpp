@@ -79,11 +79,7 @@ void print_row(const Row& row) {
   std::fflush(stdout);
 }
 
-int run(const experiment::Flags& flags, Settings settings) {
-  if (flags.quick) {
-    settings = {.train_size = 5000, .test_size = 2000, .members = 4, .epochs = 2,
-                .hidden = settings.hidden, .serial = settings.serial};
-  }
+int run(const experiment::Flags& flags, const Settings& settings) {
   experiment::apply(flags);
   std::optional<experiment::FashionTensors> data =
       experiment::load_fashion(flags.data_dir, settings.train_size, settings.test_size, kName);
@@ -202,6 +198,13 @@ int main(int argc, char** argv) {
   app.add_flag("--serial", settings.serial,
                "Train bagging's members one after another, each with every thread");
   CLI11_PARSE(app, argc, argv);
+  // --quick: smaller defaults; sizes given on the command line stay.
+  if (flags.quick) {
+    settings.test_size = 2000;
+    if (app.count("--train-size") == 0) settings.train_size = 5000;
+    if (app.count("--members") == 0) settings.members = 4;
+    if (app.count("--epochs") == 0) settings.epochs = 2;
+  }
 
   try {
     return run(flags, settings);

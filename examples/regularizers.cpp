@@ -354,11 +354,12 @@ int main(int argc, char** argv) {
   app.add_option("--train-size", settings.train_size, "Training images")
       ->capture_default_str()->check(CLI::Range(64, 50000));
   CLI11_PARSE(app, argc, argv);
+  // --quick: smaller defaults; sizes given on the command line stay.
   if (settings.quick) {
-    settings.train_size = 1000;
+    if (app.count("--train-size") == 0) settings.train_size = 1000;
     settings.valid_size = 1000;
     settings.monitor_size = 500;
-    settings.epochs = 6;
+    if (app.count("--epochs") == 0) settings.epochs = 6;
     settings.patience = 2;
   }
 
