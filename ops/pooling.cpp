@@ -360,6 +360,52 @@ void max_row_interior(const T* __restrict x, T* __restrict y_row, int64_t* __res
   }
 }
 
+// Whether g pools 2-D planes with 2x2 windows at stride 2, without padding,
+// dilation or partial windows: the pooling of most CNNs, which
+// max_plane_2x2 runs without the general kernel's set-up per output row.
+bool is_plain_2x2(const Geometry& g) {
+  const Axis& ad = g.axes[0];
+  if (ad.in != 1 || ad.out != 1 || ad.kernel != 1) return false;
+  for (const Axis* axis : {&g.axes[1], &g.axes[2]}) {
+    if (axis->kernel != 2 || axis->stride != 2 || axis->pad != 0 || axis->step != 1 ||
+        axis->interior_begin != 0 || axis->interior_end != axis->out) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// max_plane_forward for is_plain_2x2 geometries. The window is scanned in
+// the general kernel's order (row by row) with its rule: strictly greater
+// wins, keeping the first of tied maxima, and a NaN always wins.
+template <typename T, bool kIndex>
+void max_plane_2x2(const T* __restrict x, T* __restrict y, int64_t* __restrict index,
+                   const Geometry& g) {
+  const int64_t W = g.axes[2].in;
+  const int64_t out_h = g.axes[1].out;
+  const int64_t out_w = g.axes[2].out;
+  for (int64_t oh = 0; oh < out_h; ++oh) {
+    const T* top = x + 2 * oh * W;
+    const T* bottom = top + W;
+    T* y_row = y + oh * out_w;
+    for (int64_t ow = 0; ow < out_w; ++ow) {
+      const T candidates[4] = {top[2 * ow], top[2 * ow + 1], bottom[2 * ow], bottom[2 * ow + 1]};
+      T best = -std::numeric_limits<T>::infinity();
+      int64_t at = 0;
+      for (int64_t k = 0; k < 4; ++k) {
+        const bool take = (candidates[k] > best) | (candidates[k] != candidates[k]);
+        best = take ? candidates[k] : best;
+        at = take ? k : at;
+      }
+      y_row[ow] = best;
+      if constexpr (kIndex) {
+        // Window element k sits (k / 2) rows and (k % 2) columns in.
+        index[oh * out_w + ow] = (2 * oh + at / 2) * W + 2 * ow + at % 2;
+      }
+    }
+  }
+}
+
 // y = max of each window of plane x, index = its flat position in x.
 // `pick`: scratch for one output row.
 template <typename T, bool kIndex>
@@ -401,6 +447,18 @@ template <typename T>
 void max_pool_forward(const T* x, T* y, int64_t* index, const Geometry& g) {
   const int64_t in_plane = g.in_plane();
   const int64_t out_plane = g.out_plane();
+  if (is_plain_2x2(g)) {
+    parallel_for(0, g.planes, plane_grain(g), [&](int64_t begin, int64_t end) {
+      for (int64_t p = begin; p < end; ++p) {
+        if (index != nullptr) {
+          max_plane_2x2<T, true>(x + p * in_plane, y + p * out_plane, index + p * out_plane, g);
+        } else {
+          max_plane_2x2<T, false>(x + p * in_plane, y + p * out_plane, nullptr, g);
+        }
+      }
+    });
+    return;
+  }
   parallel_for(0, g.planes, plane_grain(g), [&](int64_t begin, int64_t end) {
     std::vector<int32_t> pick(index != nullptr ? g.axes[2].out : 0);
     for (int64_t p = begin; p < end; ++p) {

@@ -167,6 +167,52 @@ TEST_CASE("max pooling scans ties row by row in 2-D, as PyTorch", "[ops]") {
   CHECK(values_of(x.grad()) == std::vector<double>{1, 1, 0, 1, 0, 0, 0, 0, 1});
 }
 
+TEST_CASE("2x2 max pooling at stride 2 keeps the general rules for ties, NaN and -inf",
+          "[ops]") {
+  // The common case runs its own kernel. Window by window: a plain maximum,
+  // a tie (the first in row order wins), two NaNs (the last wins), all -inf
+  // (the first element), and a 5th column that no window reaches.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  Tensor x = ember::tensor<double>({1, 2,   7, 1,   nan, 0,   -inf, -inf,   9,
+                                    3, 4,   2, 7,   1, nan,   -inf, -inf,   9},
+                                   {1, 1, 2, 9});
+
+  auto [y, indices] = ember::max_pool2d_with_indices(x, {2});
+
+  std::vector<double> values = values_of(y);
+  REQUIRE(values.size() == 4);
+  CHECK(values[0] == 4);
+  CHECK(values[1] == 7);
+  CHECK(std::isnan(values[2]));
+  CHECK(values[3] == -inf);
+  CHECK(indices.to_vector<int64_t>() == std::vector<int64_t>{10, 2, 14, 6});
+}
+
+TEST_CASE("2x2 max pooling at stride 2 matches a direct scan on odd-sized planes", "[ops]") {
+  Tensor x = ember_test::randn64({2, 3, 9, 11}, 21);
+  auto [y, indices] = ember::max_pool2d_with_indices(x, {2});
+  REQUIRE(y.shape() == Shape{2, 3, 4, 5});
+
+  std::vector<double> input = values_of(x);
+  std::vector<double> expected_values;
+  std::vector<int64_t> expected_indices;
+  for (int64_t plane = 0; plane < 6; ++plane) {
+    for (int64_t oh = 0; oh < 4; ++oh) {
+      for (int64_t ow = 0; ow < 5; ++ow) {
+        int64_t best = 2 * oh * 11 + 2 * ow;
+        for (int64_t at : {best + 1, best + 11, best + 12}) {
+          if (input[plane * 99 + at] > input[plane * 99 + best]) best = at;
+        }
+        expected_values.push_back(input[plane * 99 + best]);
+        expected_indices.push_back(best);
+      }
+    }
+  }
+  CHECK(values_of(y) == expected_values);
+  CHECK(indices.to_vector<int64_t>() == expected_indices);
+}
+
 TEST_CASE("max pooling lets the last NaN of a window win, as PyTorch", "[ops]") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   Tensor x = ember::tensor<double>({1, nan, 3, nan, 0}, {1, 1, 5}).requires_grad_(true);
