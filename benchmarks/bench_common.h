@@ -56,6 +56,16 @@ inline benchmark::internal::Benchmark* configure(benchmark::internal::Benchmark*
   return b->UseRealTime()->ComputeStatistics("min", min_of)->ComputeStatistics("max", max_of);
 }
 
+// Registers `function` for one thread count (state.range(0), named
+// "threads"), configured as above.
+template <typename Function>
+benchmark::internal::Benchmark* register_threaded(const std::string& name, int64_t threads,
+                                                  Function function) {
+  return configure(benchmark::RegisterBenchmark(name.c_str(), function))
+      ->Arg(threads)
+      ->ArgName("threads");
+}
+
 // The work of one call as plain counters in the JSON report: "flops" and
 // "bytes" (each array an op must read or write, once). A script divides them
 // by the time to set it beside the machine's limits (examples/ember_limits).

@@ -127,9 +127,7 @@ void add_ember_inplace(benchmark::State& state) {
 void register_all() {
   using ember::bench::configure;
   auto reg = [](const std::string& name, int64_t threads, auto function) {
-    configure(benchmark::RegisterBenchmark(name.c_str(), function))
-        ->Arg(threads)
-        ->ArgName("threads");
+    ember::bench::register_threaded(name, threads, function);
   };
 
   // Each comparison is registered as one adjacent group per thread count.

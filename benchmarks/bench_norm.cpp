@@ -198,10 +198,7 @@ void dropout_forward_backward(benchmark::State& state) {
 void register_all() {
   using ember::bench::configure;
   auto reg = [](const std::string& name, int64_t threads, void (*function)(benchmark::State&)) {
-    configure(benchmark::RegisterBenchmark(name.c_str(), function))
-        ->Arg(threads)
-        ->ArgName("threads")
-        ->Unit(benchmark::kMillisecond);
+    ember::bench::register_threaded(name, threads, function)->Unit(benchmark::kMillisecond);
   };
 
   for (int64_t t : ember::bench::thread_counts()) {

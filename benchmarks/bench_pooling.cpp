@@ -84,9 +84,7 @@ void memcpy_plain(benchmark::State& state) {
 
 void register_all() {
   auto reg = [](const std::string& name, int64_t threads, auto function) {
-    ember::bench::configure(benchmark::RegisterBenchmark(name.c_str(), function))
-        ->Arg(threads)
-        ->ArgName("threads");
+    ember::bench::register_threaded(name, threads, function);
   };
   for (int64_t t : ember::bench::thread_counts()) {
     reg("memcpy/plain", t, memcpy_plain);

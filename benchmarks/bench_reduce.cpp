@@ -45,10 +45,7 @@ void run(benchmark::State& state, const Reduce& reduce) {
 
 void register_all() {
   auto reg = [](const std::string& name, int64_t threads, auto function) {
-    ember::bench::configure(benchmark::RegisterBenchmark(name.c_str(), function))
-        ->Arg(threads)
-        ->ArgName("threads")
-        ->Unit(benchmark::kMillisecond);
+    ember::bench::register_threaded(name, threads, function)->Unit(benchmark::kMillisecond);
   };
   for (int64_t t : ember::bench::thread_counts()) {
     reg("sum/all", t, [](benchmark::State& s) {

@@ -59,10 +59,7 @@ void forward_backward(benchmark::State& state) {
 
 void register_all() {
   auto reg = [](const std::string& name, int64_t threads, auto function) {
-    ember::bench::configure(benchmark::RegisterBenchmark(name.c_str(), function))
-        ->Arg(threads)
-        ->ArgName("threads")
-        ->Unit(benchmark::kMillisecond);
+    ember::bench::register_threaded(name, threads, function)->Unit(benchmark::kMillisecond);
   };
   for (int64_t t : ember::bench::thread_counts()) {
     reg("softmax/forward", t, forward);

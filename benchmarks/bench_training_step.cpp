@@ -94,10 +94,7 @@ void train_step(benchmark::State& state, ember::nn::Sequential (*make_model)(), 
 void register_all() {
   for (int64_t threads : ember::bench::thread_counts()) {
     auto reg = [&](const std::string& name, auto function) {
-      ember::bench::configure(benchmark::RegisterBenchmark(name.c_str(), function))
-          ->Arg(threads)
-          ->ArgName("threads")
-          ->Unit(benchmark::kMillisecond);
+      ember::bench::register_threaded(name, threads, function)->Unit(benchmark::kMillisecond);
     };
     reg("mlp/train_step", [](benchmark::State& s) { train_step(s, make_mlp, mlp_flops()); });
     reg("cnn/train_step", [](benchmark::State& s) { train_step(s, make_cnn, cnn_flops()); });

@@ -10,6 +10,7 @@
 #include "common/plot.h"
 #include "data/mnist.h"
 #include "ember.h"
+#include "train/fit.h"
 #include "train/metrics.h"
 
 namespace experiment {
@@ -19,7 +20,6 @@ namespace {
 constexpr double kMean = 0.2860;  // of the Fashion-MNIST training pixels in [0, 1]
 constexpr double kStd = 0.3530;
 constexpr int64_t kPixels = 28 * 28;
-constexpr int64_t kEvaluationBatch = 1000;
 
 // The first `count` images of `dataset` as [count, 784] normalized, and their labels.
 std::pair<ember::Tensor, ember::Tensor> first_images(const ember::data::MNIST& dataset,
@@ -79,21 +79,9 @@ std::optional<FashionTensors> load_fashion(const std::string& dir, int64_t train
 
 Evaluation evaluate(ember::nn::Module& model, const ember::Tensor& inputs,
                     const ember::Tensor& labels) {
-  ember::NoGradGuard no_grad;
-  bool was_training = model.is_training();
-  model.eval();
-  double loss_sum = 0.0;
-  int64_t correct = 0;
-  const int64_t n = inputs.size(0);
-  for (int64_t start = 0; start < n; start += kEvaluationBatch) {
-    int64_t length = std::min(kEvaluationBatch, n - start);
-    ember::Tensor logits = model.forward(inputs.narrow(0, start, length));
-    ember::Tensor batch_labels = labels.narrow(0, start, length);
-    loss_sum += ember::cross_entropy(logits, batch_labels).item() * length;
-    correct += ember::train::count_correct(logits, batch_labels);
-  }
-  model.train(was_training);
-  return {loss_sum / n, static_cast<double>(correct) / n};
+  ember::Tensor logits = ember::train::predict(model, inputs);
+  return {ember::cross_entropy(logits, labels).item(), ember::train::accuracy(logits, labels),
+          inputs.size(0)};
 }
 
 double train_epoch(ember::nn::Module& model, ember::optim::Optimizer& optimizer,

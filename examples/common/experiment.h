@@ -19,6 +19,7 @@
 #include "framework/tensor.h"
 #include "nn/module.h"
 #include "optim/optimizer.h"
+#include "train/evaluate.h"
 
 namespace experiment {
 
@@ -58,13 +59,11 @@ struct FashionTensors {
 std::optional<FashionTensors> load_fashion(const std::string& dir, int64_t train_count,
                                            int64_t valid_count, const std::string& program);
 
-struct Evaluation {
-  double loss = 0.0;
-  double accuracy = 0.0;
-};
+using Evaluation = ember::train::Evaluation;
 
 // Mean cross-entropy and accuracy of `model` (logits [N, C]) on inputs
-// [N, ...] with labels [N], in evaluation mode and without grad, in batches.
+// [N, ...] with labels [N], in evaluation mode and without grad, in batches
+// (train::predict); the tensor twin of train::evaluate over a loader.
 Evaluation evaluate(ember::nn::Module& model, const ember::Tensor& inputs,
                     const ember::Tensor& labels);
 
