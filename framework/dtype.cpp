@@ -1,5 +1,9 @@
 #include "framework/dtype.h"
 
+#include <cmath>
+
+#include "framework/error.h"
+
 namespace ember {
 
 const char* dtype_name(DType dtype) {
@@ -10,6 +14,11 @@ const char* dtype_name(DType dtype) {
     case DType::Bool: return "bool";
   }
   return "unknown";
+}
+
+void check_storable(double value, DType dtype, const char* op) {
+  EMBER_CHECK(is_floating(dtype) || (std::isfinite(value) && std::abs(value) < 9.3e18), op,
+              ": ", value, " cannot be converted to ", dtype_name(dtype), " without overflow");
 }
 
 }  // namespace ember

@@ -31,6 +31,10 @@ inline bool is_floating(DType dtype) {
   return dtype == DType::Float32 || dtype == DType::Float64;
 }
 
+// Throws ember::Error, headed by `op`, when `value` cannot be stored in
+// `dtype` without overflow (integer dtypes take finite values below 9.3e18).
+void check_storable(double value, DType dtype, const char* op);
+
 // The dtype two operands compute in: bool < int64 < float32 < float64.
 inline DType promote_types(DType a, DType b) {
   return static_cast<uint8_t>(a) == static_cast<uint8_t>(b) ? a

@@ -334,9 +334,7 @@ Tensor eye(int64_t n, int64_t m, TensorOptions options) {
 // Written directly rather than through fill_, so that an op taking a scalar
 // operand records itself alone in a profile.
 Tensor scalar_tensor(double value, TensorOptions options) {
-  EMBER_CHECK(is_floating(options.dtype) || (std::isfinite(value) && std::abs(value) < 9.3e18),
-              "scalar_tensor: ", value, " cannot be converted to ", dtype_name(options.dtype),
-              " without overflow");
+  check_storable(value, options.dtype, "scalar_tensor");
   Tensor result = empty({}, options.dtype);
   EMBER_DISPATCH_ALL(options.dtype, "scalar_tensor",
                      [&] { *result.data_ptr<scalar_t>() = static_cast<scalar_t>(value); });

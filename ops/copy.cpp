@@ -188,9 +188,7 @@ Tensor Tensor::to(DType target) const {
 Tensor& Tensor::fill_(double value) {
   EMBER_PROFILE_OP("fill_", *this);
   check_inplace(*this, "fill_");
-  EMBER_CHECK(is_floating(dtype()) || (std::isfinite(value) && std::abs(value) < 9.3e18),
-              "fill_: ", value, " cannot be converted to ", dtype_name(dtype()),
-              " without overflow");
+  check_storable(value, dtype(), "fill_");
   detail::count_bytes(*this);
   auto loop = detail::make_loop<1>({this});
   EMBER_DISPATCH_ALL(dtype(), "fill_", [&] {
