@@ -16,6 +16,7 @@
 // side of the comparison must use the same):
 //   conv2d_c1_28       x [64, 1, 28, 28]      w [32, 1, 3, 3]      padding 1
 //   conv2d_c32_28      x [64, 32, 28, 28]     w [64, 32, 3, 3]     padding 1
+//   conv2d_c32_14      x [64, 32, 14, 14]     w [64, 32, 3, 3]     padding 1 (the CNN's second)
 //   conv2d_c64_56      x [32, 64, 56, 56]     w [64, 64, 3, 3]     padding 1
 //   conv2d_c3_224      x [16, 3, 224, 224]    w [64, 3, 7, 7]      stride 2, padding 3
 //   conv1d_c64_1024    x [32, 64, 1024]       w [64, 64, 5]        padding 0
@@ -52,6 +53,7 @@ const std::vector<Workload>& workloads() {
   static const std::vector<Workload> list = {
       {"conv2d_c1_28", {64, 1, 28, 28}, {32, 1, 3, 3}, 1, 1},
       {"conv2d_c32_28", {64, 32, 28, 28}, {64, 32, 3, 3}, 1, 1},
+      {"conv2d_c32_14", {64, 32, 14, 14}, {64, 32, 3, 3}, 1, 1},
       {"conv2d_c64_56", {32, 64, 56, 56}, {64, 64, 3, 3}, 1, 1},
       {"conv2d_c3_224", {16, 3, 224, 224}, {64, 3, 7, 7}, 2, 3},
       {"conv1d_c64_1024", {32, 64, 1024}, {64, 64, 5}, 1, 0},
