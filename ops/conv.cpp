@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "framework/autograd/grad_mode.h"
 #include "framework/autograd/node.h"
 #include "framework/dispatch.h"
 #include "framework/parallel.h"
 #include "framework/profiler.h"
+#include "ops/detail/conv_taps.h"
 #include "ops/detail/gemm.h"
 #include "ops/detail/im2col.h"
 #include "ops/detail/profile_counts.h"
@@ -164,7 +166,19 @@ void adjoint_kernel(const T* dy, const T* w, const T* bias, const ConvGeometry& 
   const bool pointwise = g.is_pointwise();
 
   // Parallel over images only: the tiles of one image overlap in dx.
-  for_each_item(batch, double(g.out_channels) * rows * positions, [&](int64_t n) {
+  const double image_work = double(g.out_channels) * rows * positions;
+  if (detail::adjoint_by_taps_applies(g)) {
+    std::vector<T> taps(static_cast<size_t>(g.out_channels * rows));
+    detail::pack_weight_taps(w, g, taps.data());
+    for_each_item(batch, image_work, [&](int64_t n) {
+      ColumnWorkspace<T> workspace(detail::adjoint_by_taps_scratch(g));
+      detail::adjoint_by_taps(dy + n * g.out_channels * positions, taps.data(), bias, g,
+                              workspace.data(), dx + n * g.channels * plane);
+    });
+    return;
+  }
+
+  for_each_item(batch, image_work, [&](int64_t n) {
     const T* grad = dy + n * g.out_channels * positions;
     T* image = dx + n * g.channels * plane;
     if (bias) {

@@ -289,6 +289,8 @@ const std::vector<ConvCase> kTransposeCases = {
      {2}, {0}, {2}, 2, "", {1}},
     {"conv_transpose2d output_padding below dilation only", 2, {1, 2, 3, 3}, {2, 2, 2, 2},
      true, {1}, {0}, {2}, 1, "", {1}},
+    {"conv_transpose2d stride 1, per-dim padding, dilation 2, groups 2", 2, {1, 4, 4, 5},
+     {4, 3, 3, 2}, true, {1}, {2, 1}, {2}, 2, "", {1}},
     {"conv_transpose2d 1x1 (no col2im) with bias", 2, {2, 3, 4, 4}, {3, 5, 1, 1}, true},
     {"conv_transpose2d depthwise", 2, {2, 3, 3, 4}, {3, 1, 3, 3}, true, {2}, {1}, {1}, 3},
     {"conv_transpose2d unbatched input", 2, {2, 3, 3}, {2, 2, 3, 3}, true, {2}},
