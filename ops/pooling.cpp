@@ -5,12 +5,14 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "framework/autograd/node.h"
 #include "framework/dispatch.h"
 #include "framework/parallel.h"
 #include "framework/profiler.h"
+#include "ops/detail/max_pool_2x2.h"
 #include "ops/detail/profile_counts.h"
 
 // Every pooling op reduces to one of two kernel families over planes of up to
@@ -448,8 +450,19 @@ void max_pool_forward(const T* x, T* y, int64_t* index, const Geometry& g) {
   const int64_t in_plane = g.in_plane();
   const int64_t out_plane = g.out_plane();
   if (is_plain_2x2(g)) {
+    const int64_t width = g.axes[2].in, out_h = g.axes[1].out, out_w = g.axes[2].out;
+    const bool vectorized =
+        std::is_same_v<T, float> && detail::max_pool_2x2_vectorizes(out_w, in_plane);
     parallel_for(0, g.planes, plane_grain(g), [&](int64_t begin, int64_t end) {
       for (int64_t p = begin; p < end; ++p) {
+        int64_t* plane_index = index != nullptr ? index + p * out_plane : nullptr;
+        if constexpr (std::is_same_v<T, float>) {
+          if (vectorized) {
+            detail::max_pool_2x2_plane(x + p * in_plane, width, out_h, out_w, y + p * out_plane,
+                                       plane_index);
+            continue;
+          }
+        }
         if (index != nullptr) {
           max_plane_2x2<T, true>(x + p * in_plane, y + p * out_plane, index + p * out_plane, g);
         } else {

@@ -22,6 +22,7 @@
 #include "ops/reduce.h"
 
 using ember::AvgPoolOptions;
+using ember::DType;
 using ember::MaxPoolOptions;
 using ember::PoolSizes;
 using ember::Shape;
@@ -169,48 +170,62 @@ TEST_CASE("max pooling scans ties row by row in 2-D, as PyTorch", "[ops]") {
 
 TEST_CASE("2x2 max pooling at stride 2 keeps the general rules for ties, NaN and -inf",
           "[ops]") {
-  // The common case runs its own kernel. Window by window: a plain maximum,
-  // a tie (the first in row order wins), two NaNs (the last wins), all -inf
-  // (the first element), and a 5th column that no window reaches.
+  // The common case runs its own kernels (vectorized in float32). Window by
+  // window: a plain maximum, a tie (the first in row order wins), two NaNs
+  // (the last wins), all -inf (the first element), and a 9th column that no
+  // window reaches.
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
-  Tensor x = ember::tensor<double>({1, 2,   7, 1,   nan, 0,   -inf, -inf,   9,
-                                    3, 4,   2, 7,   1, nan,   -inf, -inf,   9},
-                                   {1, 1, 2, 9});
+  Tensor x64 = ember::tensor<double>({1, 2,   7, 1,   nan, 0,   -inf, -inf,   9,
+                                      3, 4,   2, 7,   1, nan,   -inf, -inf,   9},
+                                     {1, 1, 2, 9});
+  for (DType dtype : {ember::kFloat64, ember::kFloat32}) {
+    CAPTURE(ember::dtype_name(dtype));
+    auto [y, indices] = ember::max_pool2d_with_indices(x64.to(dtype), {2});
 
-  auto [y, indices] = ember::max_pool2d_with_indices(x, {2});
-
-  std::vector<double> values = values_of(y);
-  REQUIRE(values.size() == 4);
-  CHECK(values[0] == 4);
-  CHECK(values[1] == 7);
-  CHECK(std::isnan(values[2]));
-  CHECK(values[3] == -inf);
-  CHECK(indices.to_vector<int64_t>() == std::vector<int64_t>{10, 2, 14, 6});
+    std::vector<double> values = values_of(y);
+    REQUIRE(values.size() == 4);
+    CHECK(values[0] == 4);
+    CHECK(values[1] == 7);
+    CHECK(std::isnan(values[2]));
+    CHECK(values[3] == -inf);
+    CHECK(indices.to_vector<int64_t>() == std::vector<int64_t>{10, 2, 14, 6});
+  }
 }
 
 TEST_CASE("2x2 max pooling at stride 2 matches a direct scan on odd-sized planes", "[ops]") {
-  Tensor x = ember_test::randn64({2, 3, 9, 11}, 21);
-  auto [y, indices] = ember::max_pool2d_with_indices(x, {2});
-  REQUIRE(y.shape() == Shape{2, 3, 4, 5});
+  // Widths give 3 outputs a row (scalar), 6 (two overlapping 4-wide
+  // vectors), 8, 13 and 18 (8-wide vectors, the last overlapping).
+  for (int64_t width : {7, 13, 17, 27, 37}) {
+    for (DType dtype : {ember::kFloat64, ember::kFloat32}) {
+      CAPTURE(width, ember::dtype_name(dtype));
+      const int64_t height = 9, out_h = 4, out_w = width / 2, plane = height * width;
+      // Values rounded to halves: many ties, where the first maximum must win.
+      std::vector<double> halves = values_of(randn64({2, 3, height, width}, 21 + width));
+      for (double& value : halves) value = std::round(value * 2.0) / 2.0;
+      Tensor x = ember::tensor(halves, {2, 3, height, width}).to(dtype);
+      auto [y, indices] = ember::max_pool2d_with_indices(x, {2});
+      REQUIRE(y.shape() == Shape{2, 3, out_h, out_w});
 
-  std::vector<double> input = values_of(x);
-  std::vector<double> expected_values;
-  std::vector<int64_t> expected_indices;
-  for (int64_t plane = 0; plane < 6; ++plane) {
-    for (int64_t oh = 0; oh < 4; ++oh) {
-      for (int64_t ow = 0; ow < 5; ++ow) {
-        int64_t best = 2 * oh * 11 + 2 * ow;
-        for (int64_t at : {best + 1, best + 11, best + 12}) {
-          if (input[plane * 99 + at] > input[plane * 99 + best]) best = at;
+      std::vector<double> input = values_of(x);
+      std::vector<double> expected_values;
+      std::vector<int64_t> expected_indices;
+      for (int64_t p = 0; p < 6; ++p) {
+        for (int64_t oh = 0; oh < out_h; ++oh) {
+          for (int64_t ow = 0; ow < out_w; ++ow) {
+            int64_t best = 2 * oh * width + 2 * ow;
+            for (int64_t at : {best + 1, best + width, best + width + 1}) {
+              if (input[p * plane + at] > input[p * plane + best]) best = at;
+            }
+            expected_values.push_back(input[p * plane + best]);
+            expected_indices.push_back(best);
+          }
         }
-        expected_values.push_back(input[plane * 99 + best]);
-        expected_indices.push_back(best);
       }
+      CHECK(values_of(y) == expected_values);
+      CHECK(indices.to_vector<int64_t>() == expected_indices);
     }
   }
-  CHECK(values_of(y) == expected_values);
-  CHECK(indices.to_vector<int64_t>() == expected_indices);
 }
 
 TEST_CASE("max pooling lets the last NaN of a window win, as PyTorch", "[ops]") {
