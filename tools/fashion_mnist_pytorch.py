@@ -69,6 +69,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant",
+                        help="cosine: from --lr down to 0 at the last batch, as ember's flag")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=0, help="train on the first N images")
@@ -88,8 +90,13 @@ def main():
 
     model = make_model()
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    scheduler = None
+    if args.lr_schedule == "cosine":
+        batches_per_epoch = (len(x_train) + args.batch_size - 1) // args.batch_size
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=args.epochs * batches_per_epoch)
     print(f"pytorch {torch.__version__}: {len(x_train)} train / {len(x_valid)} valid / "
-          f"{len(x_test)} test images, adam lr {args.lr}, batch {args.batch_size}, "
+          f"{len(x_test)} test images, adam lr {args.lr} ({args.lr_schedule}), batch {args.batch_size}, "
           f"{torch.get_num_threads()} threads", flush=True)
 
     for epoch in range(args.epochs):
@@ -104,6 +111,8 @@ def main():
             loss = nn.functional.cross_entropy(logits, target)
             loss.backward()
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             loss_sum += loss.item() * len(idx)
             correct += (logits.argmax(1) == target).sum().item()
             batches = first // args.batch_size + 1

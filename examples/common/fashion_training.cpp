@@ -1,5 +1,6 @@
 #include "common/fashion_training.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -81,6 +82,16 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const Flags& flags,
       params, optim::AdamOptions{.lr = lr(1e-3), .weight_decay = decay(0.0)});
 }
 
+// The learning rate's schedule: none for "constant"; for "cosine", one half
+// cosine from the optimizer's rate down to 0, stepped after every batch and
+// ending with the last batch of the last epoch.
+std::unique_ptr<optim::LRScheduler> make_scheduler(const Flags& flags, optim::Optimizer& optimizer,
+                                                   int64_t batches_per_epoch) {
+  if (flags.lr_schedule != "cosine") return nullptr;
+  return std::make_unique<optim::CosineAnnealingLR>(
+      optimizer, std::max<int64_t>(1, flags.epochs * batches_per_epoch));
+}
+
 // The first `limit` examples of `dataset` (all of them when limit is 0).
 data::DatasetPtr first_examples(data::DatasetPtr dataset, int64_t limit) {
   if (limit <= 0 || limit >= dataset->size()) return dataset;
@@ -114,7 +125,10 @@ std::map<std::string, std::string> run_identity(const Program& program, const Fl
   identity.insert({{"optimizer", flags.optimizer},
                    {"seed", std::to_string(flags.seed)},
                    {"batch-size", std::to_string(flags.batch_size)},
+                   {"lr-schedule", flags.lr_schedule},
                    {"limit", std::to_string(flags.limit)}});
+  // A cosine schedule is laid out over the epochs the run was started with.
+  if (flags.lr_schedule == "cosine") identity.insert({"epochs", std::to_string(flags.epochs)});
   return identity;
 }
 
@@ -184,7 +198,8 @@ struct EpochResult {
 
 // One pass over the training loader with a progress bar.
 EpochResult train_epoch(nn::Sequential& model, optim::Optimizer& optimizer,
-                        data::DataLoader& loader, const ember::CrossEntropyOptions& loss_options,
+                        optim::LRScheduler* scheduler, data::DataLoader& loader,
+                        const ember::CrossEntropyOptions& loss_options,
                         const std::string& description) {
   train::ProgressBar bar(loader.size(), {.description = description});
   double loss_sum = 0.0;
@@ -197,6 +212,7 @@ EpochResult train_epoch(nn::Sequential& model, optim::Optimizer& optimizer,
     Tensor loss = ember::cross_entropy(logits, batch.target, loss_options);
     loss.backward();
     optimizer.step();
+    if (scheduler) scheduler->step();
 
     double value = loss.item();
     loss_sum += value * batch.size();
@@ -225,19 +241,23 @@ int train_and_test(const Program& program, const Flags& flags) {
   // Everything a checkpoint restores.
   nn::Sequential model = program.make_model();
   std::unique_ptr<optim::Optimizer> optimizer = make_optimizer(flags, model->parameters());
+  std::unique_ptr<optim::LRScheduler> scheduler =
+      make_scheduler(flags, *optimizer, train_loader.size());
   train::EarlyStopping stopper({.monitor = "valid_loss", .patience = flags.patience});
   train::Checkpoint checkpoint(*model);
   checkpoint.optimizer(*optimizer)
       .generator(ember::default_generator())
       .loader(train_loader)
       .early_stopping(stopper);
+  if (scheduler) checkpoint.scheduler(*scheduler);
 
   std::printf("%s: %lld train / %lld valid / %lld test images from %s\n",
               program.name.c_str(), static_cast<long long>(datasets->train->size()),
               static_cast<long long>(datasets->valid->size()),
               static_cast<long long>(datasets->test->size()), flags.data_dir.c_str());
-  std::printf("  optimizer %s lr %g, batch %lld, %d threads, seed %llu%s%s%s\n",
-              flags.optimizer.c_str(), optimizer->lr(0), static_cast<long long>(flags.batch_size),
+  std::printf("  optimizer %s lr %g%s, batch %lld, %d threads, seed %llu%s%s%s\n",
+              flags.optimizer.c_str(), optimizer->lr(0),
+              scheduler ? " (cosine to 0)" : "", static_cast<long long>(flags.batch_size),
               ember::get_num_threads(), static_cast<unsigned long long>(flags.seed),
               program.settings.c_str(), flags.augment ? ", augment" : "",
               flags.mixup > 0 || flags.cutmix > 0 ? ", mixup/cutmix" : "");
@@ -258,7 +278,8 @@ int train_and_test(const Program& program, const Flags& flags) {
   for (int64_t epoch = first_epoch; epoch < flags.epochs && !stopper.should_stop(); ++epoch) {
     std::string name = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(flags.epochs);
     auto start = std::chrono::steady_clock::now();
-    EpochResult result = train_epoch(model, *optimizer, train_loader, loss_options, name);
+    EpochResult result =
+        train_epoch(model, *optimizer, scheduler.get(), train_loader, loss_options, name);
     train::Evaluation valid = train::evaluate(*model, valid_loader);
     bool stop = stopper.step(valid.loss, *model);
 
@@ -326,6 +347,10 @@ void add_flags(CLI::App& app, Flags& flags) {
                              "adam", "adamw", "nadam", "radam"}));
   app.add_option("--lr", flags.lr, "Learning rate (default: the optimizer's, 1e-3 for adam)")
       ->check(kNonNegative);
+  app.add_option("--lr-schedule", flags.lr_schedule,
+                 "Learning rate over the run: constant, or cosine (from --lr down to 0 at the "
+                 "last batch of --epochs)")
+      ->capture_default_str()->check(CLI::IsMember({"constant", "cosine"}));
   app.add_option("--weight-decay", flags.weight_decay,
                  "Weight decay (default: the optimizer's; 0 except adamw's 0.01)")
       ->check(kNonNegative);

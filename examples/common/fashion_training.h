@@ -34,6 +34,7 @@ struct Flags {
   std::string optimizer = "adam";
   std::optional<double> lr;
   std::optional<double> weight_decay;
+  std::string lr_schedule = "constant";  // or "cosine": down to 0 over the run's batches
   int threads = 0;
   uint64_t seed = 0;
   bool augment = false;
