@@ -52,7 +52,7 @@ def main():
     for threads in [int(t) for t in args.threads.split(",")]:
         for batch in [int(b) for b in args.batches.split(",")]:
             common = ["--epochs", "1", "--batch-size", str(batch), "--threads", str(threads),
-                      "--limit", str(args.limit)]
+                      "--limit", str(args.limit), "--lr-schedule", "cosine"]
             ember_rates, torch_rates = [], []
             for _ in range(args.rounds):
                 torch_rates.append(images_per_second(
