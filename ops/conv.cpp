@@ -1,6 +1,7 @@
 #include "ops/conv.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,14 @@ void for_each_item(int64_t count, double item_work, const F& body) {
   for (int64_t i = 0; i < count; ++i) body(i);
 }
 
+// The taps kernel multiplies every weight by the zeros around each image; an
+// infinite or NaN weight would turn those into NaNs where no tap reaches, so
+// such weights take the column path, which forms only the real products.
+template <typename T>
+bool all_finite(const T* values, int64_t count) {
+  return std::all_of(values, values + count, [](T value) { return std::isfinite(value); });
+}
+
 // Sets row r of out [rows, cols] (row stride ld) to values[r].
 template <typename T>
 void fill_rows(T* out, int64_t ld, const T* values, int64_t rows, int64_t cols) {
@@ -167,7 +176,7 @@ void adjoint_kernel(const T* dy, const T* w, const T* bias, const ConvGeometry& 
 
   // Parallel over images only: the tiles of one image overlap in dx.
   const double image_work = double(g.out_channels) * rows * positions;
-  if (detail::adjoint_by_taps_applies(g)) {
+  if (detail::adjoint_by_taps_applies(g) && all_finite(w, g.out_channels * rows)) {
     std::vector<T> taps(static_cast<size_t>(g.out_channels * rows));
     detail::pack_weight_taps(w, g, taps.data());
     for_each_item(batch, image_work, [&](int64_t n) {

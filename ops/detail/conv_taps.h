@@ -21,8 +21,10 @@
 // extent the kernel sweeps; Lw the wide span of the outputs on that grid.
 namespace ember::detail {
 
-// True when the kernel applies: every stride 1, not pointwise (which needs no
-// columns at all), and one image's scratch within a fixed budget.
+// True when the kernel applies and pays: every stride 1, not pointwise (which
+// needs no columns at all), one image's scratch within a fixed budget, and
+// channels per group enough to fill the GEMM's tiles (or filters per group too
+// few for either path's GEMM to matter).
 bool adjoint_by_taps_applies(const ConvGeometry& g);
 
 // Elements of scratch adjoint_by_taps needs for one image.

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -518,6 +519,31 @@ TEST_CASE("conv of an empty batch gives an empty output and zero weight gradient
   CHECK(y.shape() == Shape{0, 3, 3, 3});
   CHECK_CLOSE(w.grad(), ember::zeros({3, 2, 3, 3}, ember::kFloat64), 0.0, 0.0);
   CHECK_CLOSE(b.grad(), ember::zeros({3}, ember::kFloat64), 0.0, 0.0);
+}
+
+// An infinite weight makes infinities only where its tap reaches; the other
+// input gradients stay the finite sums PyTorch gives (its kernel sees only
+// real products, never inf * 0).
+TEST_CASE("conv input gradient with an infinite weight stays finite where that tap is absent",
+          "[ops][conv]") {
+  const double inf = std::numeric_limits<double>::infinity();
+  for (ember::DType dtype : {ember::kFloat32, ember::kFloat64}) {
+    std::vector<double> weights(9, 1.0);
+    weights[0] = inf;  // tap (0, 0): reaches dx[i][j] only from dy[i + 1][j + 1]
+    Tensor w = ember::tensor(weights, {1, 1, 3, 3}).to(dtype);
+    Tensor x = leaf(ember::ones({1, 1, 4, 4}, dtype));
+
+    Tensor y = ember::conv2d(x, w, Tensor(), {.padding = 1});
+    ember::sum(y).backward();
+    Tensor dx_by_transpose = ember::conv_transpose2d(ember::ones({1, 1, 4, 4}, dtype), w,
+                                                     Tensor(), {.padding = 1});
+
+    // Row 3 and column 3 have no dy below-right of them; the rest sees the inf.
+    std::vector<double> expected = {inf, inf, inf, 4, inf, inf, inf, 6,
+                                    inf, inf, inf, 6, 4,   6,   6,   4};
+    CHECK(x.grad().to_vector<double>() == expected);
+    CHECK(dx_by_transpose.to_vector<double>() == expected);
+  }
 }
 
 TEST_CASE("conv without grad mode records no graph", "[ops][conv]") {
