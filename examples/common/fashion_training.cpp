@@ -118,11 +118,16 @@ std::string best_path(const std::string& path) {
 }
 
 // The flags a resumed run must share with the run it continues: another seed
-// would draw another train / valid split, another batch size or optimizer
-// another trajectory. Also the program's own (its model's settings).
-std::map<std::string, std::string> run_identity(const Program& program, const Flags& flags) {
+// would draw another train / valid split, another batch size, optimizer or
+// starting rate another trajectory (the optimizer's saved state would also
+// override a new --lr). Also the program's own (its model's settings).
+std::map<std::string, std::string> run_identity(const Program& program, const Flags& flags,
+                                                double initial_lr) {
+  char lr[32];
+  std::snprintf(lr, sizeof lr, "%.9g", initial_lr);
   std::map<std::string, std::string> identity = program.identity;
   identity.insert({{"optimizer", flags.optimizer},
+                   {"lr", lr},
                    {"seed", std::to_string(flags.seed)},
                    {"batch-size", std::to_string(flags.batch_size)},
                    {"lr-schedule", flags.lr_schedule},
@@ -133,13 +138,16 @@ std::map<std::string, std::string> run_identity(const Program& program, const Fl
 }
 
 // Throws ember::Error naming the first flag that differs from the saved run's.
-void check_same_run(const Program& program, const Flags& flags,
+// A flag the saved run does not record predates it and is not compared, except
+// --lr-schedule: every run before it kept the rate constant.
+void check_same_run(const std::map<std::string, std::string>& identity, const Flags& flags,
                     const train::CheckpointInfo& info) {
-  for (const auto& [flag, value] : run_identity(program, flags)) {
-    auto saved = info.extra.find(flag);
-    EMBER_CHECK(saved == info.extra.end() || saved->second == value, "--resume: ",
-                flags.checkpoint, " was saved by a run with --", flag, " ", saved->second,
-                ", this one has --", flag, " ", value,
+  for (const auto& [flag, value] : identity) {
+    auto found = info.extra.find(flag);
+    if (found == info.extra.end() && flag != "lr-schedule") continue;
+    const std::string saved = found == info.extra.end() ? "constant" : found->second;
+    EMBER_CHECK(saved == value, "--resume: ", flags.checkpoint, " was saved by a run with --",
+                flag, " ", saved, ", this one has --", flag, " ", value,
                 "; resume with the same value or start a new run");
   }
 }
@@ -241,6 +249,8 @@ int train_and_test(const Program& program, const Flags& flags) {
   // Everything a checkpoint restores.
   nn::Sequential model = program.make_model();
   std::unique_ptr<optim::Optimizer> optimizer = make_optimizer(flags, model->parameters());
+  const std::map<std::string, std::string> identity =
+      run_identity(program, flags, optimizer->lr(0));
   std::unique_ptr<optim::LRScheduler> scheduler =
       make_scheduler(flags, *optimizer, train_loader.size());
   train::EarlyStopping stopper({.monitor = "valid_loss", .patience = flags.patience});
@@ -264,8 +274,10 @@ int train_and_test(const Program& program, const Flags& flags) {
 
   int64_t first_epoch = 0;
   if (flags.resume) {
+    // Compare the flags first: a checkpoint of another run may lack a part
+    // (a scheduler) that this one would fail on, with a less helpful message.
+    check_same_run(identity, flags, train::Checkpoint(*model).load(flags.checkpoint));
     train::CheckpointInfo info = checkpoint.load(flags.checkpoint);
-    check_same_run(program, flags, info);
     first_epoch = info.epoch;
     std::printf("  resumed %s after epoch %lld (best valid loss %.4f)\n",
                 flags.checkpoint.c_str(), static_cast<long long>(first_epoch), stopper.best());
@@ -277,6 +289,7 @@ int train_and_test(const Program& program, const Flags& flags) {
   ember::CrossEntropyOptions loss_options{.label_smoothing = flags.label_smoothing};
   for (int64_t epoch = first_epoch; epoch < flags.epochs && !stopper.should_stop(); ++epoch) {
     std::string name = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(flags.epochs);
+    const double epoch_lr = optimizer->lr(0);  // what the CSV logs: the epoch's first rate
     auto start = std::chrono::steady_clock::now();
     EpochResult result =
         train_epoch(model, *optimizer, scheduler.get(), train_loader, loss_options, name);
@@ -291,12 +304,12 @@ int train_and_test(const Program& program, const Flags& flags) {
     if (csv) {
       csv->log({{"epoch", static_cast<double>(epoch + 1)}, {"train_loss", result.loss},
                 {"train_acc", result.accuracy}, {"valid_loss", valid.loss},
-                {"valid_acc", valid.accuracy}, {"lr", optimizer->lr(0)},
+                {"valid_acc", valid.accuracy}, {"lr", epoch_lr},
                 {"images_per_s", result.images_per_second}, {"train_seconds", result.seconds}});
     }
     if (!flags.checkpoint.empty()) {
       train::CheckpointInfo info{.epoch = epoch + 1, .best_metric = stopper.best(),
-                                 .extra = run_identity(program, flags)};
+                                 .extra = identity};
       checkpoint.save(flags.checkpoint, info);
       if (stopper.improved()) checkpoint.save(best_path(flags.checkpoint), info);
     }
