@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "framework/blas.h"
@@ -43,14 +44,22 @@ struct RegionFlag {
 };
 std::mutex g_pool_mutex;
 
+int num_cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+// The most threads set_num_threads accepts: a few per core leaves room to
+// experiment with oversubscription, while tens of thousands of workers (a
+// typo) would take minutes to start or exhaust memory.
+int max_num_threads() { return std::max(64, 4 * num_cores()); }
+
 int default_num_threads() {
   if (const char* env = std::getenv("EMBER_NUM_THREADS")) {
     int value = std::atoi(env);
-    if (value > 0) return value;
+    if (value > 0 && value <= max_num_threads()) return value;
     warn_once("bad-num-threads", std::string("EMBER_NUM_THREADS=\"") + env +
-                                     "\" is not a positive integer; using every core");
+                                     "\" is not an integer from 1 to " +
+                                     std::to_string(max_num_threads()) + "; using every core");
   }
-  return std::max(1u, std::thread::hardware_concurrency());
+  return num_cores();
 }
 
 void configure(ThreadPool& pool, int num_threads) {
@@ -80,8 +89,9 @@ ThreadPool& pool() {
 }  // namespace
 
 void set_num_threads(int num_threads) {
-  EMBER_CHECK(num_threads >= 1, "set_num_threads: expected at least 1 thread, got ",
-              num_threads);
+  EMBER_CHECK(num_threads >= 1 && num_threads <= max_num_threads(),
+              "set_num_threads: expected 1 to ", max_num_threads(), " threads (4 per core, ",
+              "at least 64), got ", num_threads);
   std::lock_guard<std::mutex> lock(g_pool_mutex);
   int64_t pending = g_background_pending.load();
   EMBER_CHECK(pending == 0, "set_num_threads: ", pending, " background tasks (a DataLoader "

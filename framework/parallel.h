@@ -12,7 +12,8 @@ namespace ember {
 // The one thread setting of ember. Bounds oneTBB's arena (every parallel loop,
 // the data loader's workers) and keeps OpenBLAS serial inside each task, so
 // the cores are never oversubscribed. Default: EMBER_NUM_THREADS if set, else
-// the number of cores.
+// the number of cores. Accepts 1 to max(64, 4 per core); throws ember::Error
+// otherwise (an out-of-range EMBER_NUM_THREADS warns and uses every core).
 void set_num_threads(int num_threads);
 int get_num_threads();
 

@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "framework/error.h"
@@ -77,4 +79,16 @@ TEST_CASE("set_num_threads refuses to rebuild the pool under pending tasks", "[f
                        ErrorMentions({"set_num_threads", "1 background tasks"}));
   group.wait();
   CHECK_NOTHROW(ember::set_num_threads(2));
+}
+
+TEST_CASE("set_num_threads rejects counts out of range and keeps the pool", "[framework]") {
+  Threads scope(2);
+  const int most = std::max(64, 4 * static_cast<int>(std::thread::hardware_concurrency()));
+
+  CHECK_THROWS_MATCHES(ember::set_num_threads(0), ember::Error,
+                       ErrorMentions({"set_num_threads", "got 0"}));
+  CHECK_THROWS_MATCHES(ember::set_num_threads(most + 1), ember::Error,
+                       ErrorMentions({"set_num_threads", std::to_string(most + 1)}));
+  CHECK(ember::get_num_threads() == 2);
+  CHECK_NOTHROW(ember::set_num_threads(most));
 }
