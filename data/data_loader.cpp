@@ -21,6 +21,12 @@ namespace detail {
 // ~1 us cost of handing a chunk to a thread small beside the work.
 constexpr int64_t kExampleGrain = 8;
 
+// Batches in an epoch of n examples; written so that a batch size near the
+// int64 limit cannot overflow (n + batch_size - 1 would).
+int64_t batch_count(int64_t n, int64_t batch_size, bool drop_last) {
+  return n / batch_size + (!drop_last && n % batch_size != 0 ? 1 : 0);
+}
+
 // One epoch: its order, the batch the loop holds, and the batches in flight.
 //
 // Prefetch: batches current+1 .. current+depth may be assembled ahead. Each
@@ -85,7 +91,7 @@ Epoch::Epoch(const DataLoader& loader, int64_t epoch, std::vector<int64_t> order
       slots_(static_cast<size_t>(depth)) {
   const auto n = static_cast<int64_t>(order_.size());
   const int64_t batch_size = options_.batch_size;
-  num_batches_ = options_.drop_last ? n / batch_size : (n + batch_size - 1) / batch_size;
+  num_batches_ = batch_count(n, batch_size, options_.drop_last);
 
   limit_ = depth_ - 1;
   for (int64_t b = 0; b < std::min(depth_, num_batches_); ++b) spawn();
@@ -241,7 +247,7 @@ DataLoader::DataLoader(DatasetPtr dataset, DataLoaderOptions options)
 int64_t DataLoader::size() const {
   const int64_t n = sampler_->size();
   const int64_t batch_size = options_.batch_size;
-  return options_.drop_last ? n / batch_size : (n + batch_size - 1) / batch_size;
+  return detail::batch_count(n, batch_size, options_.drop_last);
 }
 
 void DataLoader::set_epoch(int64_t epoch) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <thread>
+#include <limits>
 #include <vector>
 
 #include "data/data_loader.h"
@@ -127,6 +128,19 @@ TEST_CASE("drop_last leaves out the short final batch", "[data]") {
   CHECK(run_epoch(exact).size() == 10);
   CHECK(too_small.size() == 0);
   CHECK(run_epoch(too_small).empty());
+}
+
+TEST_CASE("a batch size near the int64 limit gives one batch of everything", "[data]") {
+  const int64_t huge = std::numeric_limits<int64_t>::max();
+  DataLoader loader(numbered(7), {.batch_size = huge, .seed = 0});
+  DataLoader dropping(numbered(7), {.batch_size = huge, .drop_last = true, .seed = 0});
+
+  std::vector<std::vector<int64_t>> batches = run_epoch(loader);
+
+  CHECK(loader.size() == 1);
+  REQUIRE(batches.size() == 1);
+  CHECK(batches[0].size() == 7);
+  CHECK(dropping.size() == 0);
 }
 
 TEST_CASE("a seed gives the same order on 1 and 2 threads, a new one each epoch", "[data]") {
