@@ -47,10 +47,25 @@ def main():
     parser.add_argument("--build", default=os.path.join(REPO, "build"))
     args = parser.parse_args()
 
+    def positive_list(name, text):
+        values = text.split(",")
+        if not all(v.isdigit() and int(v) > 0 for v in values):
+            parser.error(f"--{name} takes positive whole numbers separated by commas, got '{text}'")
+        return [int(v) for v in values]
+
+    thread_counts = positive_list("threads", args.threads)
+    batch_sizes = positive_list("batches", args.batches)
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    if args.limit < 0:
+        parser.error(f"--limit must be 0 (all images) or more, got {args.limit}")
     example = os.path.join(args.build, "examples", "fashion_mnist")
+    if not os.access(example, os.X_OK):
+        parser.error(f"{example} is missing: build it first "
+                     f"(cmake --build {args.build} --target fashion_mnist)")
     rows = []
-    for threads in [int(t) for t in args.threads.split(",")]:
-        for batch in [int(b) for b in args.batches.split(",")]:
+    for threads in thread_counts:
+        for batch in batch_sizes:
             common = ["--epochs", "1", "--batch-size", str(batch), "--threads", str(threads),
                       "--limit", str(args.limit), "--lr-schedule", "cosine"]
             ember_rates, torch_rates = [], []

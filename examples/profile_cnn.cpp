@@ -206,7 +206,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"total", "self"}))->capture_default_str();
   app.add_flag("--shapes", flags.shapes, "one row per op and input shapes");
   app.add_option("--seed", flags.seed, "initialization and shuffling seed")
-      ->capture_default_str();
+      ->capture_default_str()->check(number_flags::whole_number(UINT64_MAX));
   CLI11_PARSE(app, argc, argv);
 
   try {

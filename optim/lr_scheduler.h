@@ -86,8 +86,8 @@ class LRScheduler {
 
   // A subclass's own fields. load_fields must read and check every field
   // before it assigns any, so a bad state leaves the scheduler unchanged.
-  virtual void save_fields(detail::StateWriter& out) const {}
-  virtual void load_fields(const detail::StateReader& in) {}
+  virtual void save_fields(detail::StateWriter& /*out*/) const {}
+  virtual void load_fields(const detail::StateReader& /*in*/) {}
 
   Optimizer& optimizer_;
   std::vector<double> base_lrs_;

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -115,6 +117,33 @@ std::string best_path(const std::string& path) {
   std::filesystem::path file(path);
   std::string extension = file.extension().string();
   return file.replace_extension().string() + ".best" + (extension.empty() ? "" : extension);
+}
+
+// Throws ember::Error, before any training, when the checkpoints cannot be
+// written (their directory is missing or read-only) or would overwrite the CSV
+// log; otherwise the first failure would come after an epoch's work.
+void check_outputs(const Flags& flags) {
+  if (flags.checkpoint.empty()) return;
+  namespace fs = std::filesystem;
+  auto same = [](const std::string& a, const std::string& b) {
+    return fs::weakly_canonical(fs::absolute(a)) == fs::weakly_canonical(fs::absolute(b));
+  };
+  for (const std::string& path : {flags.checkpoint, best_path(flags.checkpoint)}) {
+    EMBER_CHECK(flags.csv.empty() || !same(path, flags.csv), "--checkpoint ", flags.checkpoint,
+                " and --csv ", flags.csv, " name the same file; give them different names");
+  }
+  EMBER_CHECK(!fs::is_directory(flags.checkpoint), "--checkpoint ", flags.checkpoint,
+              " is a directory; name a file in it");
+
+  // The atomic save writes a temporary file beside the checkpoint: try one.
+  fs::path probe = fs::path(flags.checkpoint);
+  probe += ".probe";
+  std::FILE* file = std::fopen(probe.c_str(), "wb");
+  EMBER_CHECK(file != nullptr, "--checkpoint ", flags.checkpoint, ": cannot write in ",
+              fs::absolute(probe).parent_path().string(), " (", std::strerror(errno), ")");
+  std::fclose(file);
+  std::error_code ignored;
+  fs::remove(probe, ignored);
 }
 
 // The flags a resumed run must share with the run it continues: another seed
@@ -283,6 +312,7 @@ int train_and_test(const Program& program, const Flags& flags) {
                 flags.checkpoint.c_str(), static_cast<long long>(first_epoch), stopper.best());
     if (stopper.should_stop()) std::printf("  early stopping had ended that run; testing it\n");
   }
+  check_outputs(flags);
   std::optional<train::CsvLogger> csv;
   if (!flags.csv.empty()) csv.emplace(flags.csv, flags.resume);
 
@@ -344,6 +374,11 @@ Flags default_flags(const std::string& program) {
 
 using number_flags::kNonNegative;
 using number_flags::kPositive;
+using number_flags::whole_number;
+
+// A million epochs is more than any run needs, and keeps epochs * batches (a
+// cosine schedule's length) far from overflowing.
+constexpr uint64_t kMaxEpochs = 1'000'000;
 
 void add_flags(CLI::App& app, Flags& flags) {
   // A repeated flag takes its last value, so wrappers (run.sh) can set defaults.
@@ -351,7 +386,7 @@ void add_flags(CLI::App& app, Flags& flags) {
   app.add_option("--data", flags.data_dir, "Directory with the Fashion-MNIST IDX files")
       ->capture_default_str();
   app.add_option("--epochs", flags.epochs, "Epochs to train (in all, counting resumed ones)")
-      ->capture_default_str()->check(kPositive);
+      ->capture_default_str()->check(kPositive)->check(whole_number(kMaxEpochs));
   app.add_option("--batch-size", flags.batch_size, "Training batch size")
       ->capture_default_str()->check(kPositive);
   app.add_option("--optimizer", flags.optimizer, "Optimizer")
@@ -370,7 +405,7 @@ void add_flags(CLI::App& app, Flags& flags) {
   app.add_option("--threads", flags.threads, "Threads (0: EMBER_NUM_THREADS or every core)")
       ->capture_default_str()->check(kNonNegative);
   app.add_option("--seed", flags.seed, "Seed of the split, initialization, order, dropout")
-      ->capture_default_str();
+      ->capture_default_str()->check(whole_number(UINT64_MAX));
   app.add_flag("--augment", flags.augment,
                "Random crop (padding 2) and horizontal flip of training images");
   app.add_option("--mixup", flags.mixup, "Mixup with lambda ~ Beta(ALPHA, ALPHA); 0: off")

@@ -7,9 +7,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <system_error>
 
 namespace number_flags {
 
@@ -23,6 +26,21 @@ inline CLI::Validator at_least(double low, bool inclusive, const std::string& na
         return ok ? "" : "expected a " + name + " number, got '" + text + "'";
       },
       name == "positive" ? "POSITIVE" : "NONNEGATIVE");
+}
+
+// A whole number from 0 to `most`, digits only: CLI11 itself would read "-1"
+// or a number past the type's range as the largest value, silently.
+inline CLI::Validator whole_number(uint64_t most) {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        uint64_t value = 0;
+        const char* end = text.data() + text.size();
+        auto [stop, error] = std::from_chars(text.data(), end, value);
+        const bool ok = !text.empty() && error == std::errc() && stop == end && value <= most;
+        return ok ? "" : "expected a whole number from 0 to " + std::to_string(most) +
+                             ", got '" + text + "'";
+      },
+      "UINT");
 }
 
 inline const CLI::Validator kPositive = at_least(0.0, false, "positive");
