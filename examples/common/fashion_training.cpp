@@ -125,14 +125,19 @@ std::string best_path(const std::string& path) {
 void check_outputs(const Flags& flags) {
   if (flags.checkpoint.empty()) return;
   namespace fs = std::filesystem;
-  auto same = [](const std::string& a, const std::string& b) {
-    return fs::weakly_canonical(fs::absolute(a)) == fs::weakly_canonical(fs::absolute(b));
+  std::error_code error;  // the non-throwing overloads: a failure here is not the user's
+  auto resolved = [&error](const std::string& path) {
+    fs::path full = fs::weakly_canonical(fs::absolute(path, error), error);
+    return error ? fs::path(path).lexically_normal() : full;
+  };
+  auto same = [&](const std::string& a, const std::string& b) {
+    return resolved(a) == resolved(b);
   };
   for (const std::string& path : {flags.checkpoint, best_path(flags.checkpoint)}) {
     EMBER_CHECK(flags.csv.empty() || !same(path, flags.csv), "--checkpoint ", flags.checkpoint,
                 " and --csv ", flags.csv, " name the same file; give them different names");
   }
-  EMBER_CHECK(!fs::is_directory(flags.checkpoint), "--checkpoint ", flags.checkpoint,
+  EMBER_CHECK(!fs::is_directory(flags.checkpoint, error), "--checkpoint ", flags.checkpoint,
               " is a directory; name a file in it");
 
   // The atomic save writes a temporary file beside the checkpoint: try one.
@@ -142,8 +147,7 @@ void check_outputs(const Flags& flags) {
   EMBER_CHECK(file != nullptr, "--checkpoint ", flags.checkpoint, ": cannot write in ",
               fs::absolute(probe).parent_path().string(), " (", std::strerror(errno), ")");
   std::fclose(file);
-  std::error_code ignored;
-  fs::remove(probe, ignored);
+  fs::remove(probe, error);
 }
 
 // The flags a resumed run must share with the run it continues: another seed
