@@ -9,8 +9,9 @@ with gzip and numpy), normalization (mean 0.2860, std 0.3530), 55,000 / 5,000
 train / validation split, model, Adam at lr 1e-3 annealed to 0 by a cosine over
 the run's batches, and batch 64, as the ember example's defaults. Prints per
 epoch the training loss and accuracy, the validation loss and accuracy and the
-training images per second, then the test accuracy. Batches are taken by indexing tensors held in memory, PyTorch's
-fastest input path, so images/s measures the training step itself.
+training images per second, then the test accuracy. Batches are taken by
+indexing tensors held in memory, PyTorch's fastest input path, so images/s
+measures the training step itself.
 """
 
 import argparse

@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -23,6 +21,7 @@
 #include "data/transform_dataset.h"
 #include "data/transforms.h"
 #include "ember.h"
+#include "framework/atomic_file.h"
 #include "optim/optim.h"
 #include "train/train.h"
 
@@ -140,14 +139,9 @@ void check_outputs(const Flags& flags) {
   EMBER_CHECK(!fs::is_directory(flags.checkpoint, error), "--checkpoint ", flags.checkpoint,
               " is a directory; name a file in it");
 
-  // The atomic save writes a temporary file beside the checkpoint: try one.
-  fs::path probe = fs::path(flags.checkpoint);
-  probe += ".probe";
-  std::FILE* file = std::fopen(probe.c_str(), "wb");
-  EMBER_CHECK(file != nullptr, "--checkpoint ", flags.checkpoint, ": cannot write in ",
-              fs::absolute(probe).parent_path().string(), " (", std::strerror(errno), ")");
-  std::fclose(file);
-  fs::remove(probe, error);
+  // Saving starts with the temporary file beside the checkpoint: create one,
+  // and let it go uncommitted, which removes it.
+  ember::AtomicFile probe(flags.checkpoint, "--checkpoint '" + flags.checkpoint + "': ");
 }
 
 // The flags a resumed run must share with the run it continues: another seed

@@ -4,9 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <thread>
-#include <limits>
 #include <vector>
 
 #include "data/data_loader.h"
